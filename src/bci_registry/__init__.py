@@ -1,0 +1,1 @@
+"""bci-registry: anchor, approve, attest and verify battery traceability reports."""
