@@ -1,0 +1,149 @@
+"""Rebuild the registry's state from its event log alone.
+
+The event log is the audit trail: an auditor who trusts no view function can
+replay the events, in chain order, and obtain every organisation and report
+record. The unit tests replay a scenario and compare the result with the
+contract's views field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ORGANISATION_ACTIVE, ORGANISATION_SUSPENDED = 1, 2
+PENDING, ANCHORED, SUPERSEDED, REVOKED = 1, 2, 3, 4
+ZERO32 = bytes(32)
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One decoded registry event with where it sits in the chain."""
+
+    name: str
+    args: Mapping[str, Any]
+    block_number: int
+    log_index: int
+    block_timestamp: int
+
+
+@dataclass
+class OrganisationRecord:
+    index: int
+    signers: list[str]
+    threshold: int
+    submitters: list[str]
+    signer_set_version: int = 1
+    status: int = ORGANISATION_ACTIVE
+
+
+@dataclass
+class ReportRecord:
+    organisation: bytes
+    state: int
+    signer_set_version: int
+    approvers: int = 0
+    approvals: int = 0
+    anchored_at: int = 0
+    anchored_block: int = 0
+    supersedes: bytes = ZERO32
+    superseded_by: bytes = ZERO32
+    revocation_reason: int = 0
+
+
+@dataclass
+class RegistryState:
+    organisations: dict[bytes, OrganisationRecord] = field(default_factory=dict)
+    reports: dict[bytes, ReportRecord] = field(default_factory=dict)
+    paused: bool = False
+
+
+def _restart_if_stale(report: ReportRecord, organisation: OrganisationRecord) -> None:
+    # Mirrors the contract: approvals gathered under an older signer set lapse.
+    if report.signer_set_version != organisation.signer_set_version:
+        report.signer_set_version = organisation.signer_set_version
+        report.approvers = 0
+        report.approvals = 0
+
+
+def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
+    """Replay registry events (any order; they are sorted by position in the chain)."""
+    state = RegistryState()
+    orgs, reports = state.organisations, state.reports
+    for event in sorted(events, key=lambda e: (e.block_number, e.log_index)):
+        a = event.args
+        match event.name:
+            case "OrganisationRegistered":
+                orgs[bytes(a["organisation"])] = OrganisationRecord(
+                    index=int(a["index"]),
+                    signers=[str(s) for s in a["signers"]],
+                    threshold=int(a["threshold"]),
+                    submitters=[str(s) for s in a["submitters"]],
+                )
+            case "OrganisationUpdated":
+                org = orgs[bytes(a["organisation"])]
+                org.signers = [str(s) for s in a["signers"]]
+                org.threshold = int(a["threshold"])
+                org.submitters = [str(s) for s in a["submitters"]]
+                org.signer_set_version = int(a["signer_set_version"])
+            case "OrganisationSuspended":
+                orgs[bytes(a["organisation"])].status = ORGANISATION_SUSPENDED
+            case "OrganisationReinstated":
+                orgs[bytes(a["organisation"])].status = ORGANISATION_ACTIVE
+            case "ReportSubmitted":
+                org_id = bytes(a["organisation"])
+                reports[bytes(a["report"])] = ReportRecord(
+                    organisation=org_id,
+                    state=PENDING,
+                    signer_set_version=orgs[org_id].signer_set_version,
+                    supersedes=bytes(a["supersedes"]),
+                )
+            case "ReportApproved":
+                report = reports[bytes(a["report"])]
+                org = orgs[report.organisation]
+                _restart_if_stale(report, org)
+                report.approvers |= 1 << org.signers.index(str(a["signer"]))
+                report.approvals = int(a["approvals"])
+            case "ReportApprovedBySignatures":
+                report = reports[bytes(a["report"])]
+                _restart_if_stale(report, orgs[report.organisation])
+                report.approvers = int(a["approvers"])
+                report.approvals = int(a["approvals"])
+            case "ReportSuperseded":
+                old, new = bytes(a["report"]), bytes(a["successor"])
+                reports[old].state = SUPERSEDED
+                reports[old].superseded_by = new
+                # A one-transaction correction is known only from here on.
+                reports.setdefault(
+                    new,
+                    ReportRecord(
+                        organisation=reports[old].organisation,
+                        state=PENDING,
+                        signer_set_version=orgs[reports[old].organisation].signer_set_version,
+                    ),
+                ).supersedes = old
+            case "ReportAnchored":
+                org_id = bytes(a["organisation"])
+                report = reports.setdefault(
+                    bytes(a["report"]),
+                    ReportRecord(
+                        organisation=org_id,
+                        state=PENDING,
+                        signer_set_version=orgs[org_id].signer_set_version,
+                    ),
+                )
+                report.state = ANCHORED
+                report.approvers = int(a["approvers"])
+                report.approvals = bin(report.approvers).count("1")
+                report.anchored_at = event.block_timestamp
+                report.anchored_block = event.block_number
+            case "ReportRevoked":
+                report = reports[bytes(a["report"])]
+                report.state = REVOKED
+                report.revocation_reason = int(a["reason"])
+            case "Paused":
+                state.paused = True
+            case "Unpaused":
+                state.paused = False
+    return state
