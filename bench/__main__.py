@@ -1,0 +1,69 @@
+"""`make bench`: gas and calldata on anvil, and report sealing throughput.
+
+Writes bench/results/gas.json (a list of {operation, gas_used, calldata_bytes,
+peer...}) and prints a table beside the same-node peers of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+from bci_registry import devnode
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run_gas() -> list[dict[str, object]]:
+    os.environ.setdefault("APE_DATA_FOLDER", str(devnode.PROJECT_ROOT / ".devnet" / "ape-data"))
+    from ape import accounts, chain, networks, project
+
+    from bench.gas import EXTRA_MEASUREMENTS, Recorder, measure_registry
+
+    workdir = devnode.PROJECT_ROOT / ".devnet" / "bench"
+    node = devnode.start(workdir)
+    try:
+        with networks.parse_network_choice(f"{devnode.DEVNET_NETWORK}:node"):
+            actors = [accounts.test_accounts[i] for i in range(10)]
+            for actor in actors:
+                node.set_balance(actor.address, 10**20)
+            rec = Recorder()
+            registry = measure_registry(project, actors, chain.chain_id, rec)
+            for extra in EXTRA_MEASUREMENTS:
+                extra(project, actors, chain.chain_id, registry, rec)
+    finally:
+        node.stop()
+    return [r.to_json() for r in rec.records]
+
+
+def print_gas_table(records: list[dict[str, object]]) -> None:
+    print(f"\n{'operation':40} {'gas':>8} {'bytes':>6}   peer (same anvil)")
+    for r in records:
+        peer = ""
+        if "peer" in r:
+            peer_bytes = f", {r['peer_calldata_bytes']} B" if "peer_calldata_bytes" in r else ""
+            peer = f"{r['peer']}: {r['peer_gas']:,} gas{peer_bytes}"
+        print(f"{r['operation']:40} {r['gas_used']:>8,} {r['calldata_bytes']:>6}   {peer}")
+
+
+def main() -> int:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    records = run_gas()
+    (RESULTS / "gas.json").write_text(json.dumps(records, indent=2) + "\n")
+    print_gas_table(records)
+    throughput = Path(__file__).resolve().parent / "report_throughput.py"
+    if throughput.exists():
+        spec = importlib.util.spec_from_file_location("report_throughput", throughput)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.run()
+    print(f"\nresults in {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

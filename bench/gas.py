@@ -1,0 +1,129 @@
+"""Gas and calldata per registry operation, measured from receipts on anvil.
+
+The node is the pinned anvil in OP-stack mode (chain id 84532) on 127.0.0.1,
+so the figures compare with the peers in DESIGN.md measured on the same node.
+Actors are anvil's well-known dev accounts (Ape's test mnemonic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from eth_utils import keccak
+
+from bci_registry.eip712 import Domain
+from bci_registry.registry import approval_message
+from bci_registry.signatures import pack, sign
+
+FAR_FUTURE = 2**40 - 1
+
+
+@dataclass(frozen=True)
+class GasRecord:
+    operation: str
+    gas_used: int
+    calldata_bytes: int
+    peer: str = ""
+    peer_gas: int | None = None
+    peer_calldata_bytes: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in ("", None)}
+
+
+#: Same-node peers from DESIGN.md and the issues: (name, gas, calldata bytes).
+PEERS: dict[str, tuple[str, int, int | None]] = {
+    "anchor_2of3_signatures": ("Safe 1.4.1 2-of-3 execTransaction + anchor", 83_834, 612),
+    "anchor_3of5_signatures": ("Safe 1.4.1 3-of-5 execTransaction + anchor", 90_900, None),
+    "submit_pending": ("minimal Vyper anchor, plain EOA call", 45_640, None),
+}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.records: list[GasRecord] = []
+
+    def measure(self, operation: str, receipt: Any) -> None:
+        peer = PEERS.get(operation)
+        self.records.append(
+            GasRecord(
+                operation=operation,
+                gas_used=int(receipt.gas_used),
+                calldata_bytes=len(bytes(receipt.transaction.data)),
+                peer=peer[0] if peer else "",
+                peer_gas=peer[1] if peer else None,
+                peer_calldata_bytes=peer[2] if peer else None,
+            )
+        )
+
+
+def measure_registry(project: Any, accounts: list[Any], chain_id: int, rec: Recorder) -> Any:
+    """Deploy and exercise the report registry; returns the deployed registry."""
+    governance, relayer, submitter = accounts[0], accounts[1], accounts[2]
+    signers = accounts[3:8]
+    registry = governance.deploy(project.ReportRegistry, governance, governance)
+    domain = Domain(chain_id=chain_id, verifying_contract=registry.address)
+
+    def approvals_blob(who: list[Any], message: dict[str, Any], kind: str = "Approval") -> bytes:
+        return pack(sign(a.private_key, domain, kind, message) for a in who)
+
+    def root(label: str) -> bytes:
+        return keccak(text=f"bench:{label}")
+
+    org3, org5 = b"BENCH-2-OF-3".ljust(32, b"\0"), b"BENCH-3-OF-5".ljust(32, b"\0")
+    rec.measure(
+        "register_organisation_3_signers",
+        registry.register_organisation(org3, [s.address for s in signers[:3]], 2, [submitter],
+                                       sender=governance),
+    )
+    registry.register_organisation(org5, [s.address for s in signers], 3, [submitter], sender=governance)
+
+    def fast(org: bytes, who: list[Any], label: str) -> Any:
+        r = root(label)
+        blob = approvals_blob(who, approval_message(org, r, bytes(32), 1, FAR_FUTURE))
+        return registry.anchor(org, r, FAR_FUTURE, blob, sender=relayer)
+
+    # Warm-up so that the first measured anchor pays no one-off cost the others do not.
+    fast(org3, signers[:2], "warm-up")
+    rec.measure("anchor_2of3_signatures", fast(org3, signers[:2], "2of3"))
+    rec.measure("anchor_3of5_signatures", fast(org5, signers[:3], "3of5"))
+
+    corrected = root("2of3-corrected")
+    message = approval_message(org3, corrected, root("2of3"), 1, FAR_FUTURE)
+    rec.measure(
+        "anchor_correction_2of3_signatures",
+        registry.anchor_correction(org3, corrected, root("2of3"), FAR_FUTURE,
+                                   approvals_blob(signers[:2], message), sender=relayer),
+    )
+
+    pending = root("pending")
+    rec.measure("submit_pending", registry.submit(org3, pending, bytes(32), sender=submitter))
+    rec.measure("approve_on_chain", registry.approve(pending, sender=signers[0]))
+    rec.measure("approve_on_chain_that_anchors", registry.approve(pending, sender=signers[1]))
+
+    relayed = root("relayed")
+    registry.submit(org3, relayed, bytes(32), sender=submitter)
+    rec.measure(
+        "approve_with_2_signatures_that_anchors",
+        registry.approve_with_signatures(
+            relayed, FAR_FUTURE,
+            approvals_blob(signers[:2], approval_message(org3, relayed, bytes(32), 1, FAR_FUTURE)),
+            sender=relayer,
+        ),
+    )  # fmt: skip
+
+    revocation = {"organisation": org3, "report": corrected, "reason": 3, "signerSetVersion": 1,
+                  "deadline": FAR_FUTURE}
+    rec.measure(
+        "revoke_2of3_signatures",
+        registry.revoke(corrected, 3, FAR_FUTURE, approvals_blob(signers[:2], revocation, "Revocation"),
+                        sender=relayer),
+    )
+    rec.measure("revoke_for_cause", registry.revoke_for_cause(relayed, 9, sender=governance))
+    return registry
+
+
+#: Further measurements (e.g. attestations) register here: f(project, accounts, chain_id, registry, rec).
+EXTRA_MEASUREMENTS: list[Callable[[Any, list[Any], int, Any, Recorder], None]] = []

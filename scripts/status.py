@@ -1,0 +1,20 @@
+"""Read a report's status from the registry (one view call)."""
+
+import json
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.registry import ReportStatus, report_root
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Show a report's status")
+@click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@script_errors
+def cli(network, root, as_json):
+    registry, _, _ = registry_for(network)
+    report = report_root(root)
+    status = ReportStatus.from_view(report, registry.report_status(report))
+    click.echo(json.dumps(status.to_json(), indent=2) if as_json else status.summary())

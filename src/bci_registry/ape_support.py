@@ -1,0 +1,75 @@
+"""Shared plumbing of the `ape run` scripts: the registry from the manifest, and errors.
+
+Library code raises; only here are errors turned into one message on stderr
+and an exit code (2: bad input or unreachable node, 1: refused by the chain).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, ParamSpec, TypeVar
+
+from bci_registry.deployment import Deployment, DeploymentError, load
+from bci_registry.devnode import NodeError
+from bci_registry.eip712 import Domain
+from bci_registry.keys import KeystoreError
+from bci_registry.registry import InputError
+from bci_registry.signatures import SignatureError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+
+BAD_INPUT = (InputError, DeploymentError, KeystoreError, SignatureError, NodeError)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
+
+
+def script_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn library errors into one clear message and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ape.exceptions import ContractLogicError, ProviderNotConnectedError
+
+        try:
+            return func(*args, **kwargs)
+        except BAD_INPUT as exc:
+            fail(str(exc))
+        except ProviderNotConnectedError as exc:
+            fail(f"node unreachable: {exc}")
+        except ContractLogicError as exc:
+            fail(f"the registry refused the transaction: {exc.message}", EXIT_REFUSED)
+
+    return wrapper
+
+
+def network_name(network: Any) -> str:
+    """`base:devnet` for the Ape network object of `--network base:devnet`."""
+    return f"{network.ecosystem.name}:{network.name}"
+
+
+def registry_for(network: Any) -> tuple[Any, Deployment, Domain]:
+    """The deployed registry named by the network's manifest, checked against the chain."""
+    from ape import chain, project
+
+    deployment = load(network_name(network))
+    if chain.chain_id != deployment.chain_id:
+        raise DeploymentError(
+            f"manifest for {deployment.network} names chain {deployment.chain_id}, "
+            f"but the node reports chain {chain.chain_id}"
+        )
+    if not chain.provider.get_code(deployment.registry):
+        raise DeploymentError(
+            f"no contract at {deployment.registry} on {deployment.network}: "
+            "the node was reset since the deployment; deploy again"
+        )
+    registry = project.ReportRegistry.at(deployment.registry)
+    return registry, deployment, Domain(chain_id=deployment.chain_id, verifying_contract=deployment.registry)

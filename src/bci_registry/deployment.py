@@ -1,0 +1,73 @@
+"""Deployment manifests: `deployments/<network>.json`, read by every script."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_utils import is_checksum_address
+
+from bci_registry.devnode import PROJECT_ROOT
+
+#: Overrides where manifests live (the demo and tests keep theirs in `.devnet/`).
+DEPLOYMENTS_ENV = "BCI_DEPLOYMENTS_DIR"
+
+
+class DeploymentError(RuntimeError):
+    """A manifest is missing, malformed or would be overwritten."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    network: str
+    chain_id: int
+    registry: str
+    block: int
+    transaction: str
+    deployer: str
+    governance: str
+    pauser: str
+    compiler: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def deployments_dir() -> Path:
+    return Path(os.environ.get(DEPLOYMENTS_ENV) or PROJECT_ROOT / "deployments")
+
+
+def manifest_path(network: str) -> Path:
+    """`base:devnet` -> `deployments/base-devnet.json`."""
+    return deployments_dir() / f"{network.replace(':', '-')}.json"
+
+
+def load(network: str) -> Deployment:
+    path = manifest_path(network)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DeploymentError(
+            f"no deployment manifest for network '{network}' at {path}: run `ape run deploy` first"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise DeploymentError(f"{path} is not valid JSON: {exc}") from exc
+    try:
+        deployment = Deployment(**data)
+    except TypeError as exc:
+        raise DeploymentError(f"{path} is not a deployment manifest: {exc}") from exc
+    if not is_checksum_address(deployment.registry):
+        raise DeploymentError(f"{path}: registry address {deployment.registry!r} is not an address")
+    return deployment
+
+
+def save(deployment: Deployment, overwrite: bool) -> Path:
+    path = manifest_path(deployment.network)
+    if path.exists() and not overwrite:
+        raise DeploymentError(f"{path} already exists: pass --force to replace that deployment")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(deployment.to_json(), indent=2) + "\n")
+    return path

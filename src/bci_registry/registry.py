@@ -1,0 +1,139 @@
+"""What the registry's records mean, independent of how they are fetched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+
+REPORT_STATES = {0: "unknown", 1: "pending", 2: "anchored", 3: "superseded", 4: "revoked"}
+ORGANISATION_STATES = {0: "unknown", 1: "active", 2: "suspended"}
+ZERO32 = bytes(32)
+
+
+class InputError(ValueError):
+    """A value given on the command line or in a file is malformed."""
+
+
+def organisation_id(value: str) -> bytes:
+    """An organisation id: 0x + 64 hex digits, or up to 32 UTF-8 bytes zero-padded.
+
+    The text form (e.g. an EORI number) stays readable in explorers and logs.
+    """
+    if value.startswith("0x"):
+        raw = _hex(value, "organisation id")
+        if len(raw) != 32:
+            raise InputError(f"organisation id {value!r} must be 32 bytes (64 hex digits)")
+        return raw
+    encoded = value.encode()
+    if not encoded or len(encoded) > 32:
+        raise InputError(f"organisation id {value!r} must be 1 to 32 bytes of text")
+    return encoded.ljust(32, b"\0")
+
+
+def organisation_label(raw: bytes) -> str:
+    """The readable form of an organisation id."""
+    text = raw.rstrip(b"\0")
+    if text and all(32 <= b < 127 for b in text):
+        return text.decode()
+    return "0x" + raw.hex()
+
+
+def report_root(value: str) -> bytes:
+    raw = _hex(value, "report root")
+    if len(raw) != 32:
+        raise InputError(f"report root {value!r} must be 32 bytes (64 hex digits)")
+    return raw
+
+
+def _hex(value: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raise InputError(f"{what} {value!r} is not hexadecimal") from None
+
+
+def approval_message(
+    organisation: bytes, report: bytes, supersedes: bytes, signer_set_version: int, deadline: int
+) -> dict[str, Any]:
+    """The EIP-712 `Approval` message a signer signs."""
+    return {
+        "organisation": organisation,
+        "report": report,
+        "supersedes": supersedes,
+        "signerSetVersion": signer_set_version,
+        "deadline": deadline,
+    }
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    """The registry's `report_status` view, decoded."""
+
+    report: str
+    state: str
+    organisation: str
+    organisation_status: str
+    approvals: int
+    threshold: int
+    approvers: int
+    signer_set_version: int
+    anchored_at: int
+    anchored_block: int
+    supersedes: str | None
+    superseded_by: str | None
+    revocation_reason: int
+
+    @classmethod
+    def from_view(cls, report: bytes, view: Any) -> ReportStatus:
+        def root_or_none(raw: Any) -> str | None:
+            return None if bytes(raw) == ZERO32 else "0x" + bytes(raw).hex()
+
+        return cls(
+            report="0x" + report.hex(),
+            state=REPORT_STATES[int(view.state)],
+            organisation=organisation_label(bytes(view.organisation)),
+            organisation_status=ORGANISATION_STATES[int(view.organisation_status)],
+            approvals=int(view.approvals),
+            threshold=int(view.threshold),
+            approvers=int(view.approvers),
+            signer_set_version=int(view.signer_set_version),
+            anchored_at=int(view.anchored_at),
+            anchored_block=int(view.anchored_block),
+            supersedes=root_or_none(view.supersedes),
+            superseded_by=root_or_none(view.superseded_by),
+            revocation_reason=int(view.revocation_reason),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        lines = [f"report        {self.report}", f"state         {self.state}"]
+        if self.state == "unknown":
+            return "\n".join(lines)
+        lines.append(f"organisation  {self.organisation} ({self.organisation_status})")
+        lines.append(f"approvals     {self.approvals} (threshold {self.threshold})")
+        if self.anchored_at:
+            when = dt.datetime.fromtimestamp(self.anchored_at, dt.UTC).isoformat().replace("+00:00", "Z")
+            lines.append(f"anchored      {when} in block {self.anchored_block}")
+        if self.supersedes:
+            lines.append(f"corrects      {self.supersedes}")
+        if self.superseded_by:
+            lines.append(f"superseded by {self.superseded_by}")
+        if self.revocation_reason:
+            lines.append(f"revoked       reason {self.revocation_reason}")
+        return "\n".join(lines)
+
+
+def parse_time(value: str, what: str) -> int:
+    """Unix seconds from `1767225600` or an RFC 3339 UTC time like `2026-12-01T00:00:00Z`."""
+    if value.isdigit():
+        return int(value)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{what} {value!r} is neither unix seconds nor an RFC 3339 time") from None
+    if parsed.tzinfo is None:
+        raise InputError(f"{what} {value!r} has no time zone; add 'Z' for UTC")
+    return int(parsed.timestamp())
