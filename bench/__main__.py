@@ -6,13 +6,13 @@ peer...}) and prints a table beside the same-node peers of DESIGN.md.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
 from pathlib import Path
 
 from bci_registry import devnode
+from bench import report_throughput
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -20,6 +20,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def run_gas() -> list[dict[str, object]]:
     os.environ.setdefault("APE_DATA_FOLDER", str(devnode.PROJECT_ROOT / ".devnet" / "ape-data"))
     from ape import accounts, chain, networks, project
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # one line per confirmed transaction drowns the table
 
     from bench.gas import EXTRA_MEASUREMENTS, Recorder, measure_registry
 
@@ -54,13 +57,7 @@ def main() -> int:
     records = run_gas()
     (RESULTS / "gas.json").write_text(json.dumps(records, indent=2) + "\n")
     print_gas_table(records)
-    throughput = Path(__file__).resolve().parent / "report_throughput.py"
-    if throughput.exists():
-        spec = importlib.util.spec_from_file_location("report_throughput", throughput)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.run()
+    report_throughput.run()
     print(f"\nresults in {RESULTS}")
     return 0
 

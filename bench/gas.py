@@ -75,10 +75,13 @@ def measure_registry(project: Any, accounts: list[Any], chain_id: int, rec: Reco
     org3, org5 = b"BENCH-2-OF-3".ljust(32, b"\0"), b"BENCH-3-OF-5".ljust(32, b"\0")
     rec.measure(
         "register_organisation_3_signers",
-        registry.register_organisation(org3, [s.address for s in signers[:3]], 2, [submitter],
-                                       sender=governance),
+        registry.register_organisation(
+            org3, [s.address for s in signers[:3]], 2, [submitter], sender=governance
+        ),
     )
-    registry.register_organisation(org5, [s.address for s in signers], 3, [submitter], sender=governance)
+    registry.register_organisation(
+        org5, [s.address for s in signers], 3, [submitter], sender=governance
+    )
 
     def fast(org: bytes, who: list[Any], label: str) -> Any:
         r = root(label)
@@ -94,8 +97,14 @@ def measure_registry(project: Any, accounts: list[Any], chain_id: int, rec: Reco
     message = approval_message(org3, corrected, root("2of3"), 1, FAR_FUTURE)
     rec.measure(
         "anchor_correction_2of3_signatures",
-        registry.anchor_correction(org3, corrected, root("2of3"), FAR_FUTURE,
-                                   approvals_blob(signers[:2], message), sender=relayer),
+        registry.anchor_correction(
+            org3,
+            corrected,
+            root("2of3"),
+            FAR_FUTURE,
+            approvals_blob(signers[:2], message),
+            sender=relayer,
+        ),
     )
 
     pending = root("pending")
@@ -114,16 +123,35 @@ def measure_registry(project: Any, accounts: list[Any], chain_id: int, rec: Reco
         ),
     )  # fmt: skip
 
-    revocation = {"organisation": org3, "report": corrected, "reason": 3, "signerSetVersion": 1,
-                  "deadline": FAR_FUTURE}
+    revocation = {
+        "organisation": org3,
+        "report": corrected,
+        "reason": 3,
+        "signerSetVersion": 1,
+        "deadline": FAR_FUTURE,
+    }
     rec.measure(
         "revoke_2of3_signatures",
-        registry.revoke(corrected, 3, FAR_FUTURE, approvals_blob(signers[:2], revocation, "Revocation"),
-                        sender=relayer),
+        registry.revoke(
+            corrected,
+            3,
+            FAR_FUTURE,
+            approvals_blob(signers[:2], revocation, "Revocation"),
+            sender=relayer,
+        ),
     )
     rec.measure("revoke_for_cause", registry.revoke_for_cause(relayed, 9, sender=governance))
     return registry
 
 
-#: Further measurements (e.g. attestations) register here: f(project, accounts, chain_id, registry, rec).
+#: Further measurements (e.g. attestations) register here:
+#: f(project, accounts, chain_id, registry, recorder).
 EXTRA_MEASUREMENTS: list[Callable[[Any, list[Any], int, Any, Recorder], None]] = []
+
+
+# Attestations (issue 4): their same-node peers and their measurements.
+from bench.attestations import PEERS as _ATTESTATION_PEERS  # noqa: E402
+from bench.attestations import measure_attestations  # noqa: E402
+
+PEERS.update(_ATTESTATION_PEERS)
+EXTRA_MEASUREMENTS.append(measure_attestations)

@@ -859,3 +859,22 @@ def _report_approvals(packed: uint256) -> uint256:
 def _with_approvals(packed: uint256, approvers: uint256, approvals: uint256) -> uint256:
     cleared: uint256 = packed & ~((_MASK16 << _REPORT_APPROVERS_SHIFT) | (_MASK8 << _REPORT_APPROVALS_SHIFT))
     return cleared | (approvers << _REPORT_APPROVERS_SHIFT) | (approvals << _REPORT_APPROVALS_SHIFT)
+
+
+# ----------------------------------------------------------- attestations
+# Verifier accreditation and attestations live in `AttestationRegistry.vy`
+# (both would not fit under the EIP-170 code-size limit in one contract);
+# see `docs/attestations-spec.md`. This is the one read it needs from here.
+
+
+@external
+@view
+def report_state(report: bytes32) -> uint8:
+    """
+    @dev Returns only a report's lifecycle state: the attestation registry
+         reads it on every attestation, and `report_status` would cost it
+         three more cold storage reads.
+    @param report The report root.
+    @return uint8 0 unknown, 1 pending, 2 anchored, 3 superseded, 4 revoked.
+    """
+    return self._report_state(self._reports[report])

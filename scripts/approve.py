@@ -26,11 +26,14 @@ from bci_registry.signatures import SignedApproval
 @click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
 @click.option("--supersedes", default=None, help="Root of the report this one corrects.")
 @click.option("--deadline", help="Signature valid until (unix seconds or RFC 3339 UTC).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the approval here.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the approval here."
+)
 @click.option("--send", is_flag=True, help="Approve a pending report on chain instead.")
 @script_errors
 def cli(network, account, organisation, root, supersedes, deadline, out, send):
-    registry, _, domain = registry_for(network)
+    contracts = registry_for(network)
+    registry, domain = contracts.registry, contracts.domain
     report = report_root(root)
     signer = unlock(account)
     if send:
@@ -44,7 +47,10 @@ def cli(network, account, organisation, root, supersedes, deadline, out, send):
     if version == 0:
         raise InputError(f"organisation {organisation!r} is not registered on this registry")
     message = approval_message(
-        org, report, report_root(supersedes) if supersedes else ZERO32, version,
+        org,
+        report,
+        report_root(supersedes) if supersedes else ZERO32,
+        version,
         parse_time(deadline, "deadline"),
     )
     signature = signer.sign_message(signable(domain, "Approval", message))

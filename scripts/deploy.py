@@ -5,7 +5,14 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from bci_registry.ape_support import network_name, script_errors
-from bci_registry.deployment import Deployment, DeploymentError, load, manifest_path, save
+from bci_registry.deployment import (
+    DeployedContract,
+    Deployment,
+    DeploymentError,
+    load,
+    manifest_path,
+    save,
+)
 from bci_registry.keys import unlock
 from bci_registry.registry import InputError
 
@@ -30,15 +37,18 @@ def cli(network, account, governance, pauser, force):
         )
     governance = governance or account.address
     pauser = pauser or governance
-    registry = unlock(account).deploy(project.ReportRegistry, governance, pauser)
-    receipt = chain.get_receipt(registry.txn_hash)
+    deployer = unlock(account)
+    deployed = {}
+    registry = deployer.deploy(project.ReportRegistry, governance, pauser)
+    attestations = deployer.deploy(project.AttestationRegistry, registry.address)
+    for key, contract in (("report_registry", registry), ("attestation_registry", attestations)):
+        receipt = chain.get_receipt(contract.txn_hash)
+        deployed[key] = DeployedContract(contract.address, receipt.block_number, receipt.txn_hash)
     path = save(
         Deployment(
             network=name,
             chain_id=chain.chain_id,
-            registry=registry.address,
-            block=receipt.block_number,
-            transaction=receipt.txn_hash,
+            **deployed,
             deployer=account.address,
             governance=governance,
             pauser=pauser,
@@ -46,5 +56,6 @@ def cli(network, account, governance, pauser, force):
         ),
         overwrite=True,
     )
-    click.echo(f"registry deployed at {registry.address} in block {receipt.block_number}")
+    click.echo(f"report registry      {registry.address}")
+    click.echo(f"attestation registry {attestations.address}")
     click.echo(f"manifest written to {path}")

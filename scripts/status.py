@@ -14,7 +14,7 @@ from bci_registry.registry import ReportStatus, report_root
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @script_errors
 def cli(network, root, as_json):
-    registry, _, _ = registry_for(network)
+    registry = registry_for(network).registry
     report = report_root(root)
     status = ReportStatus.from_view(report, registry.report_status(report))
     click.echo(json.dumps(status.to_json(), indent=2) if as_json else status.summary())

@@ -18,13 +18,16 @@ from bci_registry.signatures import pack
 @click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
 @click.option("--supersedes", default=None, help="Root of the anchored report this one corrects.")
 @click.option(
-    "--approval", "approval_files", multiple=True,
+    "--approval",
+    "approval_files",
+    multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A signer's approval file (repeat); with them the report is anchored in one transaction.",
 )
 @script_errors
 def cli(network, account, organisation, root, supersedes, approval_files):
-    registry, _, domain = registry_for(network)
+    contracts = registry_for(network)
+    registry, domain = contracts.registry, contracts.domain
     org, report = organisation_id(organisation), report_root(root)
     previous = report_root(supersedes) if supersedes else ZERO32
     sender = unlock(account)
@@ -34,7 +37,12 @@ def cli(network, account, organisation, root, supersedes, approval_files):
         return
     files = [(path, ApprovalFile.read(path)) for path in approval_files]
     terms = common_terms(files)
-    if (terms.domain, terms.organisation, terms.report, terms.supersedes) != (domain, org, report, previous):
+    if (terms.domain, terms.organisation, terms.report, terms.supersedes) != (
+        domain,
+        org,
+        report,
+        previous,
+    ):
         raise InputError(
             f"{files[0][0]} approves another registry, organisation, report or predecessor"
         )
@@ -42,7 +50,9 @@ def cli(network, account, organisation, root, supersedes, approval_files):
     if previous == ZERO32:
         receipt = registry.anchor(org, report, terms.deadline, blob, sender=sender)
     else:
-        receipt = registry.anchor_correction(org, report, previous, terms.deadline, blob, sender=sender)
+        receipt = registry.anchor_correction(
+            org, report, previous, terms.deadline, blob, sender=sender
+        )
     click.echo(
         f"anchored {root} with {len(files)} approvals in block {receipt.block_number}: "
         f"{receipt.gas_used} gas, tx {receipt.txn_hash}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
@@ -56,8 +57,18 @@ def network_name(network: Any) -> str:
     return f"{network.ecosystem.name}:{network.name}"
 
 
-def registry_for(network: Any) -> tuple[Any, Deployment, Domain]:
-    """The deployed registry named by the network's manifest, checked against the chain."""
+@dataclass(frozen=True)
+class Registries:
+    """The deployed contracts of one network, as Ape contract instances."""
+
+    registry: Any
+    attestations: Any
+    deployment: Deployment
+    domain: Domain  # the report registry's EIP-712 domain
+
+
+def registry_for(network: Any) -> Registries:
+    """The contracts named by the network's manifest, checked against the chain."""
     from ape import chain, project
 
     deployment = load(network_name(network))
@@ -71,5 +82,9 @@ def registry_for(network: Any) -> tuple[Any, Deployment, Domain]:
             f"no contract at {deployment.registry} on {deployment.network}: "
             "the node was reset since the deployment; deploy again"
         )
-    registry = project.ReportRegistry.at(deployment.registry)
-    return registry, deployment, Domain(chain_id=deployment.chain_id, verifying_contract=deployment.registry)
+    return Registries(
+        registry=project.ReportRegistry.at(deployment.registry),
+        attestations=project.AttestationRegistry.at(deployment.attestations),
+        deployment=deployment,
+        domain=Domain(chain_id=deployment.chain_id, verifying_contract=deployment.registry),
+    )

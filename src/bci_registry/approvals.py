@@ -63,7 +63,9 @@ class ApprovalFile:
             raise InputError(f"{path}: not an approval file (expected kind {APPROVAL_FILE_KIND!r})")
         try:
             return cls(
-                domain=Domain(chain_id=int(data["chainId"]), verifying_contract=str(data["registry"])),
+                domain=Domain(
+                    chain_id=int(data["chainId"]), verifying_contract=str(data["registry"])
+                ),
                 organisation=organisation_id(str(data["organisation"])),
                 report=report_root(str(data["report"])),
                 supersedes=report_root(str(data["supersedes"])),
@@ -83,7 +85,14 @@ def common_terms(files: Sequence[tuple[Path, ApprovalFile]]) -> ApprovalFile:
         raise InputError("no approval files given")
     first_path, first = files[0]
     for path, other in files[1:]:
-        for name in ("domain", "organisation", "report", "supersedes", "signer_set_version", "deadline"):
+        for name in (
+            "domain",
+            "organisation",
+            "report",
+            "supersedes",
+            "signer_set_version",
+            "deadline",
+        ):
             if getattr(other, name) != getattr(first, name):
                 raise InputError(f"{path}: {name} differs from {first_path}")
     return first

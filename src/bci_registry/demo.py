@@ -18,6 +18,8 @@ from pathlib import Path
 from bci_registry import devnode
 from bci_registry.deployment import DEPLOYMENTS_ENV
 from bci_registry.keys import PASSPHRASE_ENV, create_throwaway_keystore
+from bci_registry.report import load_report, seal_report
+from bci_registry.report.files import write_text
 
 DEMO_DIR = devnode.PROJECT_ROOT / ".devnet" / "demo"
 SAMPLE_REPORT = devnode.PROJECT_ROOT / "samples" / "nmc811-module-kr-to-de.json"
@@ -60,7 +62,13 @@ class Story:
 
     def run(self, actor: Actor | None, script: str, *args: str) -> str:
         """`ape run <script>` as `actor`, on the devnet; returns its output."""
-        command = [str(Path(sys.executable).with_name("ape")), "run", script, "--network", devnode.DEVNET_NETWORK]
+        command = [
+            str(Path(sys.executable).with_name("ape")),
+            "run",
+            script,
+            "--network",
+            devnode.DEVNET_NETWORK,
+        ]
         env = dict(self.env)
         if actor is not None:
             command += ["--account", actor.alias]
@@ -74,7 +82,8 @@ class Story:
         )
         if result.returncode != 0:
             raise DemoError(
-                f"`ape run {script}` failed ({result.returncode}):\n{output}\n{result.stderr[-2000:]}"
+                f"`ape run {script}` failed ({result.returncode}):\n"
+                f"{output}\n{result.stderr[-2000:]}"
             )
         for line in output.splitlines():
             print(f"    {line}")
@@ -83,13 +92,11 @@ class Story:
 
 def seal_sample(story: Story) -> str:
     """The ERP seals the sample report (fresh salts); returns the root."""
-    from bci_registry.report import load_report, seal_report
-
     sealed = seal_report(load_report(SAMPLE_REPORT))
     path = story.workdir / "nmc811-module.sealed.json"
-    sealed.write(path)
-    print(f"    sealed {SAMPLE_REPORT.name}: root 0x{sealed.root.hex()} -> {path.name}")
-    return "0x" + sealed.root.hex()
+    write_text(path, sealed.to_json(), private=True)
+    print(f"    sealed {SAMPLE_REPORT.name}: root {sealed.root_hex} -> {path.name}")
+    return sealed.root_hex
 
 
 def main() -> int:

@@ -21,19 +21,42 @@ class DeploymentError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Deployment:
-    network: str
-    chain_id: int
-    registry: str
+class DeployedContract:
+    address: str
     block: int
     transaction: str
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the registry lives on one network, and how it got there."""
+
+    network: str
+    chain_id: int
+    report_registry: DeployedContract
+    attestation_registry: DeployedContract
     deployer: str
     governance: str
     pauser: str
     compiler: str
 
+    @property
+    def registry(self) -> str:
+        return self.report_registry.address
+
+    @property
+    def attestations(self) -> str:
+        return self.attestation_registry.address
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deployment:
+        contracts = {
+            name: DeployedContract(**data[name]) for name in ("report_registry", "attestation_registry")
+        }
+        return cls(**{**data, **contracts})
 
 
 def deployments_dir() -> Path:
@@ -56,11 +79,12 @@ def load(network: str) -> Deployment:
     except json.JSONDecodeError as exc:
         raise DeploymentError(f"{path} is not valid JSON: {exc}") from exc
     try:
-        deployment = Deployment(**data)
-    except TypeError as exc:
+        deployment = Deployment.from_json(data)
+    except (TypeError, KeyError) as exc:
         raise DeploymentError(f"{path} is not a deployment manifest: {exc}") from exc
-    if not is_checksum_address(deployment.registry):
-        raise DeploymentError(f"{path}: registry address {deployment.registry!r} is not an address")
+    for address in (deployment.registry, deployment.attestations):
+        if not is_checksum_address(address):
+            raise DeploymentError(f"{path}: {address!r} is not a checksummed address")
     return deployment
 
 

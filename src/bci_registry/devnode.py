@@ -34,7 +34,9 @@ class NodeError(RuntimeError):
 
 def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
     """One JSON-RPC call; raises NodeError with the node's message on failure."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    body = json.dumps(
+        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
+    ).encode()
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

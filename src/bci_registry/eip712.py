@@ -43,6 +43,27 @@ TYPES: dict[str, tuple[Field, ...]] = {
         ("signerSetVersion", "uint32"),
         ("deadline", "uint64"),
     ),
+    # Signed by verifiers for the attestation registry (its own domain:
+    # `bci_registry.attestations.AttestationDomain`).
+    "Attestation": (
+        ("verifier", "address"),
+        ("report", "bytes32"),
+        ("verdict", "uint8"),
+        ("fields", "uint16"),
+        ("evidence", "bytes32"),
+        ("verifiedAt", "uint64"),
+        ("expiresAt", "uint64"),
+        ("nonce", "uint64"),
+        ("deadline", "uint64"),
+    ),
+    "AttestationRevocation": (
+        ("verifier", "address"),
+        ("report", "bytes32"),
+        ("attestedAt", "uint64"),
+        ("reason", "uint16"),
+        ("nonce", "uint64"),
+        ("deadline", "uint64"),
+    ),
 }
 
 

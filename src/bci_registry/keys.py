@@ -51,7 +51,9 @@ def unlock(account: Any) -> Any:
         return account  # test and dev accounts sign without a passphrase
     passphrase = os.environ.get(PASSPHRASE_ENV)
     if not passphrase:
-        raise KeystoreError(f"set {PASSPHRASE_ENV} to unlock the keystore of account '{account.alias}'")
+        raise KeystoreError(
+            f"set {PASSPHRASE_ENV} to unlock the keystore of account '{account.alias}'"
+        )
     try:
         account.set_autosign(True, passphrase=passphrase)
     except Exception as exc:  # Ape raises its own error types for a wrong passphrase

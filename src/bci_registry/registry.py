@@ -115,7 +115,11 @@ class ReportStatus:
         lines.append(f"organisation  {self.organisation} ({self.organisation_status})")
         lines.append(f"approvals     {self.approvals} (threshold {self.threshold})")
         if self.anchored_at:
-            when = dt.datetime.fromtimestamp(self.anchored_at, dt.UTC).isoformat().replace("+00:00", "Z")
+            when = (
+                dt.datetime.fromtimestamp(self.anchored_at, dt.UTC)
+                .isoformat()
+                .replace("+00:00", "Z")
+            )
             lines.append(f"anchored      {when} in block {self.anchored_block}")
         if self.supersedes:
             lines.append(f"corrects      {self.supersedes}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from eth_account import Account
@@ -50,7 +51,11 @@ class SignedApproval:
         return compact(self.signature)
 
     def to_json(self) -> dict[str, Any]:
-        return {"signer": self.signer, "signature": "0x" + self.signature.hex(), "wallet": self.wallet}
+        return {
+            "signer": self.signer,
+            "signature": "0x" + self.signature.hex(),
+            "wallet": self.wallet,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SignedApproval:
@@ -76,16 +81,20 @@ def compact(signature: bytes) -> bytes:
     return r + ((v - 27) << 255 | s).to_bytes(32, "big")
 
 
-def sign(private_key: bytes, domain: Domain, primary_type: str, message: Mapping[str, Any]) -> SignedApproval:
+def sign(
+    private_key: bytes, domain: Domain, primary_type: str, message: Mapping[str, Any]
+) -> SignedApproval:
     """Sign an EIP-712 message with a raw key (tests, the demo's throwaway keys)."""
     signed = Account.sign_message(signable(domain, primary_type, message), private_key)
-    return SignedApproval(signer=Account.from_key(private_key).address, signature=bytes(signed.signature))
+    return SignedApproval(
+        signer=Account.from_key(private_key).address, signature=bytes(signed.signature)
+    )
 
 
 def pack(approvals: Iterable[SignedApproval]) -> bytes:
     """Sort by signer and concatenate into the blob the contract takes."""
     ordered = sorted(approvals, key=lambda a: int(a.signer, 16))
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in pairwise(ordered):
         if int(before.signer, 16) == int(after.signer, 16):
             raise SignatureError(f"two signatures from {after.signer}")
     return b"".join(a.entry() for a in ordered)

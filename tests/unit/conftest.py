@@ -13,6 +13,8 @@ import ape
 import pytest
 from eth_utils import keccak
 
+from bci_registry.attestations import AttestationDomain, SignedAttestation, attestation_message
+from bci_registry.attestations import sign as sign_attestation_message
 from bci_registry.eip712 import Domain
 from bci_registry.signatures import SignedApproval, pack, sign
 
@@ -97,3 +99,136 @@ def approvals(sign_as: Callable[..., SignedApproval]) -> Callable[..., bytes]:
 @pytest.fixture
 def reverts() -> Any:
     return ape.reverts
+
+
+# ----------------------------------------------------------- attestations
+
+VERIFIER_ID = keccak(text="verifier:battery-lab-1")
+EVIDENCE = keccak(text="evidence:audit-certificate-1")
+DAY = 86_400
+YEAR = 365 * DAY
+ALL_FIELDS = 0xFFF
+
+
+@pytest.fixture
+def attestation_registry(project: Any, registry: Any, governance: Any) -> Any:
+    return governance.deploy(project.AttestationRegistry, registry)
+
+
+@pytest.fixture
+def att_domain(attestation_registry: Any, chain: Any) -> AttestationDomain:
+    return AttestationDomain(
+        chain_id=chain.chain_id, verifying_contract=attestation_registry.address
+    )
+
+
+def _funded_account(accounts: Any, funder: Any) -> Any:
+    account = accounts.generate_test_account()
+    funder.transfer(account, 10**18)
+    return account
+
+
+@pytest.fixture
+def verifier(accounts: Any, governance: Any) -> Any:
+    """A fresh, funded EOA (not accredited: see `accredited`)."""
+    return _funded_account(accounts, governance)
+
+
+@pytest.fixture
+def verifier2(accounts: Any, governance: Any) -> Any:
+    return _funded_account(accounts, governance)
+
+
+@pytest.fixture
+def anchored(registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any) -> bytes:
+    """REPORT, anchored by the organisation's 2-of-3 fast path."""
+    registry.anchor(
+        org, REPORT, FAR_FUTURE, approvals(signers[:2], approval(org, REPORT)), sender=outsider
+    )
+    return REPORT
+
+
+@pytest.fixture
+def accredit(attestation_registry: Any, governance: Any, chain: Any) -> Callable[..., Any]:
+    """Accredit an account: every field, valid from now for a year, unless told otherwise."""
+
+    def _accredit(
+        account: Any,
+        scope: int = ALL_FIELDS,
+        valid_from: int | None = None,
+        valid_until: int | None = None,
+        verifier_id: bytes = VERIFIER_ID,
+    ) -> Any:
+        now = chain.pending_timestamp
+        return attestation_registry.accredit_verifier(
+            account,
+            verifier_id,
+            scope,
+            now - 1 if valid_from is None else valid_from,
+            now + YEAR if valid_until is None else valid_until,
+            sender=governance,
+        )
+
+    return _accredit
+
+
+@pytest.fixture
+def accredited(verifier: Any, accredit: Callable[..., Any]) -> Any:
+    """`verifier`, accredited for every field for a year."""
+    accredit(verifier)
+    return verifier
+
+
+def attest_args(
+    report: bytes,
+    now: int,
+    verdict: int = 1,
+    fields: int = ALL_FIELDS,
+    evidence: bytes = EVIDENCE,
+    verified_at: int | None = None,
+    expires_at: int | None = None,
+) -> list[Any]:
+    """Arguments of `attest`: a pass on every field, verified a day ago, for a year."""
+    return [
+        report,
+        verdict,
+        fields,
+        evidence,
+        now - DAY if verified_at is None else verified_at,
+        now + YEAR if expires_at is None else expires_at,
+    ]
+
+
+def attestation_msg(
+    verifier: Any, report: bytes, now: int, nonce: int = 0, deadline: int = FAR_FUTURE, **terms: Any
+) -> dict[str, Any]:
+    """An `Attestation` message with the `attest_args` defaults."""
+    report_, verdict, fields, evidence, verified_at, expires_at = attest_args(report, now, **terms)
+    return attestation_message(
+        verifier=verifier.address,
+        report=report_,
+        verdict=verdict,
+        fields=fields,
+        evidence=evidence,
+        verified_at=verified_at,
+        expires_at=expires_at,
+        nonce=nonce,
+        deadline=deadline,
+    )
+
+
+@pytest.fixture
+def sign_attestation(att_domain: AttestationDomain) -> Callable[..., SignedAttestation]:
+    """Sign an attestation-registry message as an Ape test account."""
+
+    def _sign(
+        account: Any,
+        message: dict[str, Any],
+        primary_type: str = "Attestation",
+        on_domain: AttestationDomain | None = None,
+    ) -> SignedAttestation:
+        return sign_attestation_message(
+            account.private_key, on_domain or att_domain, primary_type, message
+        )
+
+    return _sign

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from bci_registry.attestations import AttestationDomain
 from bci_registry.eip712 import TYPES, type_hash
 
 
@@ -19,8 +20,34 @@ def test_type_hashes_match_contract(registry: Any, primary_type: str, constant: 
     assert bytes(getattr(registry, constant)()) == type_hash(primary_type)
 
 
+@pytest.mark.parametrize(
+    ("primary_type", "constant"),
+    [
+        ("Attestation", "ATTESTATION_TYPEHASH"),
+        ("AttestationRevocation", "ATTESTATION_REVOCATION_TYPEHASH"),
+    ],
+)
+def test_attestation_type_hashes_match_contract(
+    attestation_registry: Any, primary_type: str, constant: str
+) -> None:
+    assert bytes(getattr(attestation_registry, constant)()) == type_hash(primary_type)
+
+
 def test_every_python_type_is_checked() -> None:
-    assert set(TYPES) == {"Approval", "Revocation", "OrganisationUpdate"}
+    assert set(TYPES) == {
+        "Approval",
+        "Revocation",
+        "OrganisationUpdate",
+        "Attestation",
+        "AttestationRevocation",
+    }
+
+
+def test_attestation_domain_is_reported_by_contract(attestation_registry: Any, chain: Any) -> None:
+    _fields, name, version, chain_id, contract, _salt, _ext = attestation_registry.eip712Domain()
+    expected = AttestationDomain(chain.chain_id, attestation_registry.address).as_dict()
+    reported = {"name": name, "version": version, "chainId": chain_id}
+    assert reported | {"verifyingContract": contract} == expected
 
 
 def test_domain_is_reported_by_contract(registry: Any, chain: Any) -> None:

@@ -4,12 +4,19 @@ from typing import Any
 
 import ape
 import pytest
-from conftest import FAR_FUTURE, ORG, OTHER_ORG, REPORT, approval
 from eth_utils import keccak
 
+from conftest import FAR_FUTURE, ORG, OTHER_ORG, REPORT, approval
 
-def update_message(org: bytes, signers: list[str], threshold: int, submitters: list[str],
-                   version: int = 1, deadline: int = FAR_FUTURE) -> dict[str, Any]:
+
+def update_message(
+    org: bytes,
+    signers: list[str],
+    threshold: int,
+    submitters: list[str],
+    version: int = 1,
+    deadline: int = FAR_FUTURE,
+) -> dict[str, Any]:
     return {
         "organisation": org,
         "signers": signers,
@@ -20,8 +27,9 @@ def update_message(org: bytes, signers: list[str], threshold: int, submitters: l
     }
 
 
-def test_register_records_organisation_and_emits(registry: Any, governance: Any, signers: list[Any],
-                                                  submitter: Any) -> None:
+def test_register_records_organisation_and_emits(
+    registry: Any, governance: Any, signers: list[Any], submitter: Any
+) -> None:
     members = [s.address for s in signers[:3]]
     tx = registry.register_organisation(ORG, members, 2, [submitter], sender=governance)
     org = registry.organisation(ORG)
@@ -33,7 +41,9 @@ def test_register_records_organisation_and_emits(registry: Any, governance: Any,
     assert event.organisation == ORG and event.threshold == 2 and list(event.signers) == members
 
 
-def test_register_refused_for_non_governance(registry: Any, outsider: Any, signers: list[Any]) -> None:
+def test_register_refused_for_non_governance(
+    registry: Any, outsider: Any, signers: list[Any]
+) -> None:
     with ape.reverts("access_control: account is missing role"):
         registry.register_organisation(ORG, [signers[0]], 1, [], sender=outsider)
 
@@ -48,44 +58,59 @@ def test_register_refused_for_non_governance(registry: Any, outsider: Any, signe
         (ORG, [], 1, "registry: threshold above the number of signers"),
     ],
 )
-def test_register_rejects_bad_configuration(registry: Any, governance: Any, signers: list[Any],
-                                            org_id: bytes, signer_idx: list[int], threshold: int,
-                                            message: str) -> None:
+def test_register_rejects_bad_configuration(
+    registry: Any,
+    governance: Any,
+    signers: list[Any],
+    org_id: bytes,
+    signer_idx: list[int],
+    threshold: int,
+    message: str,
+) -> None:
     with ape.reverts(message):
-        registry.register_organisation(org_id, [signers[i] for i in signer_idx], threshold, [],
-                                       sender=governance)
+        registry.register_organisation(
+            org_id, [signers[i] for i in signer_idx], threshold, [], sender=governance
+        )
 
 
-def test_register_rejects_zero_addresses_and_duplicate_submitters(registry: Any, governance: Any,
-                                                                  signers: list[Any],
-                                                                  submitter: Any) -> None:
+def test_register_rejects_zero_addresses_and_duplicate_submitters(
+    registry: Any, governance: Any, signers: list[Any], submitter: Any
+) -> None:
     zero = "0x" + "00" * 20
     with ape.reverts("registry: signer is the zero address"):
         registry.register_organisation(ORG, [signers[0], zero], 1, [], sender=governance)
     with ape.reverts("registry: submitter is the zero address"):
         registry.register_organisation(ORG, [signers[0]], 1, [zero], sender=governance)
     with ape.reverts("registry: duplicate submitter"):
-        registry.register_organisation(ORG, [signers[0]], 1, [submitter, submitter], sender=governance)
+        registry.register_organisation(
+            ORG, [signers[0]], 1, [submitter, submitter], sender=governance
+        )
 
 
-def test_register_twice_refused(registry: Any, governance: Any, org: bytes, signers: list[Any]) -> None:
+def test_register_twice_refused(
+    registry: Any, governance: Any, org: bytes, signers: list[Any]
+) -> None:
     with ape.reverts("registry: organisation already registered"):
         registry.register_organisation(org, [signers[0]], 1, [], sender=governance)
 
 
-def test_organisations_get_successive_indexes(registry: Any, governance: Any, org: bytes,
-                                              signers: list[Any]) -> None:
+def test_organisations_get_successive_indexes(
+    registry: Any, governance: Any, org: bytes, signers: list[Any]
+) -> None:
     registry.register_organisation(OTHER_ORG, [signers[3]], 1, [], sender=governance)
     assert registry.organisation(OTHER_ORG).index == 2
     assert registry.organisation(keccak(text="unknown")).status == 0
 
 
-def test_update_with_threshold_signatures(registry: Any, org: bytes, signers: list[Any],
-                                          approvals: Any, outsider: Any, submitter: Any) -> None:
+def test_update_with_threshold_signatures(
+    registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any, submitter: Any
+) -> None:
     new_signers = [s.address for s in signers[1:5]]
     message = update_message(org, new_signers, 3, [outsider.address])
     blob = approvals(signers[:2], message, "OrganisationUpdate")
-    tx = registry.update_organisation(org, new_signers, 3, [outsider], FAR_FUTURE, blob, sender=outsider)
+    tx = registry.update_organisation(
+        org, new_signers, 3, [outsider], FAR_FUTURE, blob, sender=outsider
+    )
     updated = registry.organisation(org)
     assert list(updated.signers) == new_signers
     assert (updated.threshold, updated.signer_set_version) == (3, 2)
@@ -101,8 +126,9 @@ def test_update_with_threshold_signatures(registry: Any, org: bytes, signers: li
         registry.approve(REPORT, sender=signers[0])
 
 
-def test_update_replay_is_stale(registry: Any, org: bytes, signers: list[Any], approvals: Any,
-                                outsider: Any) -> None:
+def test_update_replay_is_stale(
+    registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any
+) -> None:
     members = [s.address for s in signers[:3]]
     blob = approvals(signers[:2], update_message(org, members, 3, []), "OrganisationUpdate")
     registry.update_organisation(org, members, 3, [], FAR_FUTURE, blob, sender=outsider)
@@ -113,8 +139,9 @@ def test_update_replay_is_stale(registry: Any, org: bytes, signers: list[Any], a
     assert registry.organisation(org).signer_set_version == 2
 
 
-def test_update_below_threshold_or_tampered_refused(registry: Any, org: bytes, signers: list[Any],
-                                                    approvals: Any, outsider: Any) -> None:
+def test_update_below_threshold_or_tampered_refused(
+    registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any
+) -> None:
     members = [s.address for s in signers[:3]]
     one = approvals(signers[:1], update_message(org, members, 1, []), "OrganisationUpdate")
     with ape.reverts("registry: approvals below threshold"):
@@ -125,16 +152,18 @@ def test_update_below_threshold_or_tampered_refused(registry: Any, org: bytes, s
         registry.update_organisation(org, members, 2, [], FAR_FUTURE, two, sender=outsider)
 
 
-def test_update_rejects_bad_new_configuration(registry: Any, org: bytes, signers: list[Any],
-                                              approvals: Any, outsider: Any) -> None:
+def test_update_rejects_bad_new_configuration(
+    registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any
+) -> None:
     members = [signers[0].address, signers[0].address]
     blob = approvals(signers[:2], update_message(org, members, 1, []), "OrganisationUpdate")
     with ape.reverts("registry: duplicate signer"):
         registry.update_organisation(org, members, 1, [], FAR_FUTURE, blob, sender=outsider)
 
 
-def test_suspend_and_reinstate(registry: Any, governance: Any, org: bytes, signers: list[Any],
-                               approvals: Any, outsider: Any) -> None:
+def test_suspend_and_reinstate(
+    registry: Any, governance: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any
+) -> None:
     tx = registry.suspend_organisation(org, sender=governance)
     assert tx.events.filter(registry.OrganisationSuspended)[0].organisation == org
     assert registry.organisation(org).status == 2
@@ -149,8 +178,9 @@ def test_suspend_and_reinstate(registry: Any, governance: Any, org: bytes, signe
     assert registry.report_status(REPORT).state == 2
 
 
-def test_suspend_refusals(registry: Any, governance: Any, org: bytes, outsider: Any,
-                          signers: list[Any]) -> None:
+def test_suspend_refusals(
+    registry: Any, governance: Any, org: bytes, outsider: Any, signers: list[Any]
+) -> None:
     for account in (outsider, signers[0]):
         with ape.reverts("access_control: account is missing role"):
             registry.suspend_organisation(org, sender=account)

@@ -3,12 +3,15 @@
 from typing import Any
 
 import ape
+
 from conftest import FAR_FUTURE, OTHER_ORG, REPORT, approval
 
 PAUSED = "pausable: contract is paused"
 
 
-def test_pause_roles(registry: Any, governance: Any, pauser: Any, outsider: Any, signers: list[Any]) -> None:
+def test_pause_roles(
+    registry: Any, governance: Any, pauser: Any, outsider: Any, signers: list[Any]
+) -> None:
     for account in (outsider, signers[0]):
         with ape.reverts("registry: caller may not pause"):
             registry.pause(sender=account)
@@ -24,15 +27,24 @@ def test_pause_roles(registry: Any, governance: Any, pauser: Any, outsider: Any,
     assert registry.paused()
 
 
-def test_pause_stops_every_state_change(registry: Any, governance: Any, pauser: Any, org: bytes,
-                                        signers: list[Any], approvals: Any, submitter: Any,
-                                        outsider: Any) -> None:
+def test_pause_stops_every_state_change(
+    registry: Any,
+    governance: Any,
+    pauser: Any,
+    org: bytes,
+    signers: list[Any],
+    approvals: Any,
+    submitter: Any,
+    outsider: Any,
+) -> None:
     blob = approvals(signers[:2], approval(org, REPORT))
     registry.submit(org, REPORT, bytes(32), sender=submitter)
     registry.pause(sender=pauser)
     calls = [
         lambda: registry.register_organisation(OTHER_ORG, [signers[0]], 1, [], sender=governance),
-        lambda: registry.update_organisation(org, [signers[0]], 1, [], FAR_FUTURE, blob, sender=outsider),
+        lambda: registry.update_organisation(
+            org, [signers[0]], 1, [], FAR_FUTURE, blob, sender=outsider
+        ),
         lambda: registry.suspend_organisation(org, sender=governance),
         lambda: registry.reinstate_organisation(org, sender=governance),
         lambda: registry.anchor(org, REPORT, FAR_FUTURE, blob, sender=outsider),
@@ -64,8 +76,9 @@ def test_roles_at_deployment(registry: Any, governance: Any, pauser: Any, outsid
     assert not registry.hasRole(admin, outsider)
 
 
-def test_deployer_keeps_no_role_when_governance_is_another_account(project: Any, outsider: Any,
-                                                                    governance: Any) -> None:
+def test_deployer_keeps_no_role_when_governance_is_another_account(
+    project: Any, outsider: Any, governance: Any
+) -> None:
     registry = outsider.deploy(project.ReportRegistry, governance, "0x" + "00" * 20)
     assert not registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), outsider)
     assert registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), governance)

@@ -2,66 +2,116 @@
 
 from typing import Any
 
-from conftest import FAR_FUTURE, OTHER_ORG, REPORT, approval
 from eth_utils import keccak
 
 from bci_registry.audit import LoggedEvent, rebuild
+from conftest import FAR_FUTURE, OTHER_ORG, approval
 
 
 def registry_events(registry: Any, chain: Any) -> list[LoggedEvent]:
     events = []
     for abi in registry.contract_type.events:
         for log in getattr(registry, abi.name).range(0, chain.blocks.height + 1):
-            events.append(LoggedEvent(
-                name=log.event_name,
-                args=dict(log.event_arguments),
-                block_number=log.block_number,
-                log_index=log.log_index,
-                block_timestamp=chain.blocks[log.block_number].timestamp,
-            ))
+            events.append(
+                LoggedEvent(
+                    name=log.event_name,
+                    args=dict(log.event_arguments),
+                    block_number=log.block_number,
+                    log_index=log.log_index,
+                    block_timestamp=chain.blocks[log.block_number].timestamp,
+                )
+            )
     return events
 
 
-def test_state_rebuilt_from_logs_matches_views(registry: Any, governance: Any, pauser: Any, org: bytes,
-                                               signers: list[Any], submitter: Any, outsider: Any,
-                                               approvals: Any, chain: Any) -> None:
+def test_state_rebuilt_from_logs_matches_views(
+    registry: Any,
+    governance: Any,
+    pauser: Any,
+    org: bytes,
+    signers: list[Any],
+    submitter: Any,
+    outsider: Any,
+    approvals: Any,
+    chain: Any,
+) -> None:
     roots = [keccak(text=f"report:{i}") for i in range(8)]
     # Fast path, then a one-transaction correction of it.
-    registry.anchor(org, roots[0], FAR_FUTURE, approvals(signers[:2], approval(org, roots[0])), sender=outsider)
-    registry.anchor_correction(org, roots[1], roots[0], FAR_FUTURE,
-                               approvals(signers[1:3], approval(org, roots[1], supersedes=roots[0])),
-                               sender=outsider)
+    registry.anchor(
+        org, roots[0], FAR_FUTURE, approvals(signers[:2], approval(org, roots[0])), sender=outsider
+    )
+    registry.anchor_correction(
+        org,
+        roots[1],
+        roots[0],
+        FAR_FUTURE,
+        approvals(signers[1:3], approval(org, roots[1], supersedes=roots[0])),
+        sender=outsider,
+    )
     # Slow path with on-chain approvals, and a slow-path correction.
     registry.submit(org, roots[2], bytes(32), sender=submitter)
     registry.approve(roots[2], sender=signers[1])
     registry.approve(roots[2], sender=signers[2])
     registry.submit(org, roots[3], roots[2], sender=submitter)
     registry.approve(roots[3], sender=signers[0])
-    registry.approve_with_signatures(roots[3], FAR_FUTURE,
-                                     approvals(signers[2:3], approval(org, roots[3], supersedes=roots[2])),
-                                     sender=outsider)
+    registry.approve_with_signatures(
+        roots[3],
+        FAR_FUTURE,
+        approvals(signers[2:3], approval(org, roots[3], supersedes=roots[2])),
+        sender=outsider,
+    )
     # A pending report left half-approved, across a signer-set change.
     registry.submit(org, roots[4], bytes(32), sender=submitter)
     registry.approve(roots[4], sender=signers[0])
     members = [signers[3].address, signers[1].address, signers[2].address]
-    update = {"organisation": org, "signers": members, "threshold": 2, "submitters": [submitter.address],
-              "signerSetVersion": 1, "deadline": FAR_FUTURE}
-    registry.update_organisation(org, members, 2, [submitter], FAR_FUTURE,
-                                 approvals(signers[1:3], update, "OrganisationUpdate"), sender=outsider)
+    update = {
+        "organisation": org,
+        "signers": members,
+        "threshold": 2,
+        "submitters": [submitter.address],
+        "signerSetVersion": 1,
+        "deadline": FAR_FUTURE,
+    }
+    registry.update_organisation(
+        org,
+        members,
+        2,
+        [submitter],
+        FAR_FUTURE,
+        approvals(signers[1:3], update, "OrganisationUpdate"),
+        sender=outsider,
+    )
     registry.approve(roots[4], sender=signers[3])
     # Revocations by the organisation and by governance.
-    registry.anchor(org, roots[5], FAR_FUTURE,
-                    approvals([signers[1], signers[3]], approval(org, roots[5], version=2)), sender=outsider)
-    revocation = {"organisation": org, "report": roots[5], "reason": 4, "signerSetVersion": 2,
-                  "deadline": FAR_FUTURE}
-    registry.revoke(roots[5], 4, FAR_FUTURE, approvals(signers[1:3], revocation, "Revocation"), sender=outsider)
+    registry.anchor(
+        org,
+        roots[5],
+        FAR_FUTURE,
+        approvals([signers[1], signers[3]], approval(org, roots[5], version=2)),
+        sender=outsider,
+    )
+    revocation = {
+        "organisation": org,
+        "report": roots[5],
+        "reason": 4,
+        "signerSetVersion": 2,
+        "deadline": FAR_FUTURE,
+    }
+    registry.revoke(
+        roots[5], 4, FAR_FUTURE, approvals(signers[1:3], revocation, "Revocation"), sender=outsider
+    )
     registry.revoke_for_cause(roots[1], 11, sender=governance)
     # A second organisation, suspended and reinstated, then suspended again.
     registry.register_organisation(OTHER_ORG, [signers[4]], 1, [submitter], sender=governance)
     registry.suspend_organisation(OTHER_ORG, sender=governance)
     registry.reinstate_organisation(OTHER_ORG, sender=governance)
-    registry.anchor(OTHER_ORG, roots[6], FAR_FUTURE, approvals([signers[4]], approval(OTHER_ORG, roots[6])),
-                    sender=outsider)
+    registry.anchor(
+        OTHER_ORG,
+        roots[6],
+        FAR_FUTURE,
+        approvals([signers[4]], approval(OTHER_ORG, roots[6])),
+        sender=outsider,
+    )
     registry.suspend_organisation(OTHER_ORG, sender=governance)
     registry.pause(sender=pauser)
 
@@ -72,7 +122,11 @@ def test_state_rebuilt_from_logs_matches_views(registry: Any, governance: Any, p
     for org_id, record in state.organisations.items():
         view = registry.organisation(org_id)
         assert (record.status, record.index, record.threshold, record.signer_set_version) == (
-            view.status, view.index, view.threshold, view.signer_set_version)
+            view.status,
+            view.index,
+            view.threshold,
+            view.signer_set_version,
+        )
         assert record.signers == list(view.signers)
         assert record.submitters == list(view.submitters)
     assert set(state.reports) == set(roots[:7])
@@ -80,13 +134,29 @@ def test_state_rebuilt_from_logs_matches_views(registry: Any, governance: Any, p
         view = registry.report_status(root)
         org_view = registry.organisation(record.organisation)
         assert (
-            view.state, view.organisation, view.organisation_status, view.approvals, view.approvers,
-            view.signer_set_version, view.anchored_at, view.anchored_block, view.supersedes,
-            view.superseded_by, view.revocation_reason,
+            view.state,
+            view.organisation,
+            view.organisation_status,
+            view.approvals,
+            view.approvers,
+            view.signer_set_version,
+            view.anchored_at,
+            view.anchored_block,
+            view.supersedes,
+            view.superseded_by,
+            view.revocation_reason,
         ) == (
-            record.state, record.organisation, org_view.status, record.approvals, record.approvers,
-            record.signer_set_version, record.anchored_at, record.anchored_block, record.supersedes,
-            record.superseded_by, record.revocation_reason,
+            record.state,
+            record.organisation,
+            org_view.status,
+            record.approvals,
+            record.approvers,
+            record.signer_set_version,
+            record.anchored_at,
+            record.anchored_block,
+            record.supersedes,
+            record.superseded_by,
+            record.revocation_reason,
         ), root.hex()
     # The scenario reached every report state.
     assert {r.state for r in state.reports.values()} == {1, 2, 3, 4}

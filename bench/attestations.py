@@ -1,0 +1,96 @@
+"""Gas and calldata of verifier accreditation and attestations (issue 4).
+
+Registered in ``bench.gas.EXTRA_MEASUREMENTS``; runs after ``measure_registry``
+on the same anvil, against a fresh ``AttestationRegistry`` bound to that
+report registry. Peers (same node): EAS 1.4 ``attest`` 296,961 gas / 484 B,
+``attestByDelegation`` 313,104 / 644, ``revoke`` 75,153 / 100.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import keccak
+
+from bci_registry.attestations import (
+    AttestationDomain,
+    attestation_message,
+    revocation_message,
+)
+from bci_registry.attestations import sign as sign_attestation
+from bci_registry.eip712 import Domain
+from bci_registry.registry import approval_message
+from bci_registry.signatures import pack, sign
+
+FAR_FUTURE = 2**40 - 1
+DAY, YEAR = 86_400, 365 * 86_400
+ALL_FIELDS = 0xFFF
+
+#: operation => (peer, peer gas, peer calldata bytes), for ``bench.gas.PEERS``.
+PEERS: dict[str, tuple[str, int, int | None]] = {
+    "attest_direct": ("EAS 1.4 attest (5 fields, 160 B data)", 296_961, 484),
+    "attest_by_signature": ("EAS 1.4 attestByDelegation", 313_104, 644),
+    "revoke_attestation": ("EAS 1.4 revoke", 75_153, 100),
+}
+
+
+def measure_attestations(
+    project: Any, accounts: list[Any], chain_id: int, registry: Any, rec: Any
+) -> None:
+    """Accredit a verifier, attest directly and by signature, revoke both ways."""
+    from ape import chain
+
+    governance, relayer, submitter = accounts[0], accounts[1], accounts[2]
+    signers, verifier = accounts[3:6], accounts[8]
+    attestations = governance.deploy(project.AttestationRegistry, registry)
+    domain = AttestationDomain(chain_id=chain_id, verifying_contract=attestations.address)
+
+    # Two anchored reports of a bench organisation.
+    org = b"BENCH-ATTEST".ljust(32, b"\0")
+    registry.register_organisation(
+        org, [s.address for s in signers], 2, [submitter], sender=governance
+    )
+    registry_domain = Domain(chain_id=chain_id, verifying_contract=registry.address)
+    roots = [keccak(text=f"bench:attest:{i}") for i in range(2)]
+    for root in roots:
+        message = approval_message(org, root, bytes(32), 1, FAR_FUTURE)
+        blob = pack(sign(s.private_key, registry_domain, "Approval", message) for s in signers[:2])
+        registry.anchor(org, root, FAR_FUTURE, blob, sender=relayer)
+
+    now = chain.blocks.head.timestamp
+    rec.measure(
+        "accredit_verifier",
+        attestations.accredit_verifier(
+            verifier, keccak(text="bench:verifier"), ALL_FIELDS, now - DAY, now + YEAR,
+            sender=governance,
+        ),
+    )  # fmt: skip
+    evidence = keccak(text="bench:audit-certificate")
+    direct = attestations.attest(
+        roots[0], 1, ALL_FIELDS, evidence, now - DAY, now + YEAR, sender=verifier
+    )
+    rec.measure("attest_direct", direct)
+
+    message = attestation_message(
+        verifier=verifier.address, report=roots[1], verdict=1, fields=ALL_FIELDS,
+        evidence=evidence, verified_at=now - DAY, expires_at=now + YEAR, nonce=0,
+        deadline=FAR_FUTURE,
+    )  # fmt: skip
+    signed = sign_attestation(verifier.private_key, domain, "Attestation", message)
+    relayed = attestations.attest_by_signature(*signed.call_args(), sender=relayer)
+    rec.measure("attest_by_signature", relayed)
+
+    rec.measure("revoke_attestation", attestations.revoke_attestation(roots[0], 1, sender=verifier))
+    revocation = revocation_message(
+        verifier=verifier.address, report=roots[1], attested_at=relayed.timestamp, reason=1,
+        nonce=1, deadline=FAR_FUTURE,
+    )  # fmt: skip
+    signed = sign_attestation(verifier.private_key, domain, "AttestationRevocation", revocation)
+    rec.measure(
+        "revoke_attestation_by_signature",
+        attestations.revoke_attestation_by_signature(*signed.call_args(), sender=relayer),
+    )
+    rec.measure(
+        "suspend_verifier_for_cause",
+        attestations.suspend_verifier_for_cause(verifier, now, sender=governance),
+    )

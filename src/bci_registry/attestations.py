@@ -1,0 +1,459 @@
+"""Verifier attestations signed offline and relayed by anyone.
+
+A verifier whose key sits in an HSM signs an EIP-712 ``Attestation`` (or
+``AttestationRevocation``) for the attestation registry without touching the
+chain, and hands over a *signed-attestation file*; any relayer checks and
+submits it (``attest_by_signature`` / ``revoke_attestation_by_signature``).
+
+File format ``bci-attestation/1`` (JSON object, exactly these keys)::
+
+    {
+      "format": "bci-attestation/1",
+      "chainId": 84532,                      # EIP-712 domain: chain ...
+      "contract": "0x…",                     # ... and attestation registry
+      "primaryType": "Attestation",          # or "AttestationRevocation"
+      "message": {"verifier": "0x…", "report": "0x…", "verdict": 1, ...},
+      "signer": "0x…",                       # must equal message.verifier
+      "signature": "0x…",                    # 64-byte EIP-2098 (EOA) or
+      "wallet": false                        # 65-byte EIP-1271 wallet data
+    }
+
+The message holds the fields of ``bci_registry.eip712.TYPES[primaryType]``:
+addresses as hex strings, ``bytes32`` as ``0x`` + 64 hex digits, integers as
+JSON numbers. Loading a file checks every one of these (and, for an EOA,
+that the signature recovers to the signer) and names what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Final
+
+from eth_account import Account
+from eth_account.messages import SignableMessage
+from eth_utils import is_address, is_checksum_address, to_checksum_address
+
+from bci_registry.eip712 import DOMAIN_VERSION, TYPES, Domain, signable, typed_data
+from bci_registry.signatures import SignatureError, compact
+
+FORMAT: Final = "bci-attestation/1"
+ATTESTATION_DOMAIN_NAME: Final = "BCI Attestation Registry"
+ATTESTATION: Final = "Attestation"
+REVOCATION: Final = "AttestationRevocation"
+PRIMARY_TYPES: Final = (ATTESTATION, REVOCATION)
+
+#: Bit i of a field mask is report field i (``bci_registry.report.fields``).
+ALL_FIELDS_MASK: Final = 0xFFF
+_SECP256K1_HALF_ORDER: Final = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+_COMPACT_BYTES: Final = 64
+_WALLET_BYTES: Final = 65
+#: The contract stores times in 40 bits.
+MAX_TIME: Final = 2**40 - 1
+#: Nonces in [nonce_base, nonce_base + NONCE_WINDOW) may be used, in any order.
+NONCE_WINDOW: Final = 56
+_FILE_KEYS: Final = frozenset(
+    {"format", "chainId", "contract", "primaryType", "message", "signer", "signature", "wallet"}
+)
+
+
+class Verdict(IntEnum):
+    """An attestation's verdict, as the contract encodes it."""
+
+    PASS = 1
+    FAIL = 2
+    QUALIFIED = 3
+
+
+class AttestationFileError(ValueError):
+    """A signed-attestation file (or the message in it) cannot be used.
+
+    ``where`` is the JSON path of the offending value (``message.fields``),
+    or ``""`` for the file as a whole.
+    """
+
+    def __init__(self, where: str, problem: str, source: str = "") -> None:
+        location = f"{source}: " if source else ""
+        location += f"{where}: " if where else ""
+        super().__init__(f"{location}{problem}")
+        self.where = where
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class AttestationDomain(Domain):
+    """The attestation registry's EIP-712 domain (its own name)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": ATTESTATION_DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": self.verifying_contract,
+        }
+
+
+@dataclass(frozen=True)
+class SignedAttestation:
+    """A verifier's signed message, ready to be saved, loaded and relayed.
+
+    ``message`` uses the EIP-712 field names of ``TYPES[primary_type]``, with
+    ``bytes`` for ``bytes32`` and checksummed strings for addresses.
+    """
+
+    domain: AttestationDomain
+    primary_type: str
+    message: Mapping[str, Any]
+    signature: bytes
+    wallet: bool = False
+
+    @property
+    def signer(self) -> str:
+        return str(self.message["verifier"])
+
+    def to_json(self) -> dict[str, Any]:
+        """The file's JSON object."""
+        return {
+            "format": FORMAT,
+            "chainId": self.domain.chain_id,
+            "contract": self.domain.verifying_contract,
+            "primaryType": self.primary_type,
+            "message": {
+                name: ("0x" + value.hex()) if isinstance(value, bytes) else value
+                for name, value in self.message.items()
+            },
+            "signer": self.signer,
+            "signature": "0x" + self.signature.hex(),
+            "wallet": self.wallet,
+        }
+
+    def call_args(self) -> tuple[Any, ...]:
+        """Arguments of ``attest_by_signature`` or ``revoke_attestation_by_signature``."""
+        names = [name for name, _ in TYPES[self.primary_type]]
+        return (*(self.message[name] for name in names), self.signature)
+
+
+def attestation_message(
+    *,
+    verifier: str,
+    report: bytes,
+    verdict: Verdict | int,
+    fields: int,
+    evidence: bytes,
+    verified_at: int,
+    expires_at: int,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """An ``Attestation`` message, checked as the contract will check its form."""
+    message = {
+        "verifier": verifier,
+        "report": report,
+        "verdict": int(verdict),
+        "fields": fields,
+        "evidence": evidence,
+        "verifiedAt": verified_at,
+        "expiresAt": expires_at,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return _check_message(ATTESTATION, message, "message")
+
+
+def revocation_message(
+    *, verifier: str, report: bytes, attested_at: int, reason: int, nonce: int, deadline: int
+) -> dict[str, Any]:
+    """An ``AttestationRevocation`` message for the attestation made at ``attested_at``."""
+    message = {
+        "verifier": verifier,
+        "report": report,
+        "attestedAt": attested_at,
+        "reason": reason,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return _check_message(REVOCATION, message, "message")
+
+
+def signable_message(
+    domain: AttestationDomain, primary_type: str, message: Mapping[str, Any]
+) -> SignableMessage:
+    """What the verifier's key signs (e.g. ``ape`` account ``sign_message``)."""
+    return signable(domain, primary_type, message)
+
+
+def typed_data_json(
+    domain: AttestationDomain, primary_type: str, message: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``eth_signTypedData_v4`` document, for HSMs and wallets that take JSON."""
+    document = typed_data(domain, primary_type, message)
+    document["message"] = {
+        name: ("0x" + value.hex()) if isinstance(value, bytes) else value
+        for name, value in document["message"].items()
+    }
+    return document
+
+
+def from_signature(
+    domain: AttestationDomain,
+    primary_type: str,
+    message: Mapping[str, Any],
+    signature: bytes,
+    *,
+    wallet: bool = False,
+) -> SignedAttestation:
+    """Attach a signature made elsewhere (HSM, Ape account, wallet) and check it.
+
+    An EOA's 65-byte ``r || s || v`` signature is stored in its 64-byte
+    EIP-2098 form, which is what the contract takes.
+    """
+    checked = _check_message(primary_type, message, "message")
+    contract = _address(domain.verifying_contract, "contract")
+    domain = AttestationDomain(chain_id=domain.chain_id, verifying_contract=contract)
+    if not wallet and len(signature) == _WALLET_BYTES:
+        try:
+            signature = compact(signature)
+        except SignatureError as exc:
+            raise AttestationFileError("signature", str(exc)) from exc
+    signed = SignedAttestation(domain, primary_type, checked, signature, wallet)
+    _check_signature(signed)
+    return signed
+
+
+def sign(
+    private_key: bytes, domain: AttestationDomain, primary_type: str, message: Mapping[str, Any]
+) -> SignedAttestation:
+    """Sign with a raw key (tests, the demo's throwaway keys)."""
+    raw = Account.sign_message(signable(domain, primary_type, message), private_key)
+    return from_signature(domain, primary_type, message, bytes(raw.signature))
+
+
+def sign_with(
+    signer: Callable[[SignableMessage], bytes],
+    domain: AttestationDomain,
+    primary_type: str,
+    message: Mapping[str, Any],
+) -> SignedAttestation:
+    """Sign with any signer that returns a 65-byte ``r || s || v`` signature."""
+    return from_signature(
+        domain, primary_type, message, signer(signable(domain, primary_type, message))
+    )
+
+
+def dumps(signed: SignedAttestation) -> str:
+    """The file's text (stable key order, ends with a newline)."""
+    return json.dumps(signed.to_json(), indent=2) + "\n"
+
+
+def save(path: Path, signed: SignedAttestation) -> None:
+    """Write a signed-attestation file."""
+    path.write_text(dumps(signed), encoding="utf-8")
+
+
+def load(
+    path: Path, *, expected: AttestationDomain | None = None, now: int | None = None
+) -> SignedAttestation:
+    """Read and validate a signed-attestation file.
+
+    ``expected``: the domain the relayer will submit to (chain and contract
+    must match); ``now``: a timestamp the signature's deadline must not have
+    passed. Raises :class:`AttestationFileError` naming the file and the
+    offending JSON path.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AttestationFileError("", f"cannot read: {exc.strerror}", str(path)) from exc
+    try:
+        return loads(text, expected=expected, now=now)
+    except AttestationFileError as exc:
+        raise AttestationFileError(exc.where, exc.problem, str(path)) from exc
+
+
+def loads(
+    text: str, *, expected: AttestationDomain | None = None, now: int | None = None
+) -> SignedAttestation:
+    """Parse and validate the text of a signed-attestation file (see :func:`load`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AttestationFileError("", f"not JSON ({exc.msg} at line {exc.lineno})") from exc
+    return parse(data, expected=expected, now=now)
+
+
+def parse(
+    data: Any, *, expected: AttestationDomain | None = None, now: int | None = None
+) -> SignedAttestation:
+    """Validate a decoded signed-attestation object (see :func:`load`)."""
+    if not isinstance(data, dict):
+        raise AttestationFileError("", "must be a JSON object")
+    missing, extra = sorted(_FILE_KEYS - set(data)), sorted(set(data) - _FILE_KEYS)
+    if missing:
+        raise AttestationFileError("", f"missing keys {missing}")
+    if extra:
+        raise AttestationFileError("", f"unknown keys {extra}")
+    if data["format"] != FORMAT:
+        raise AttestationFileError("format", f"expected {FORMAT!r}, got {data['format']!r}")
+    chain_id = _uint(data["chainId"], 256, "chainId")
+    if chain_id == 0:
+        raise AttestationFileError("chainId", "must be a positive chain id")
+    contract = _address(data["contract"], "contract")
+    primary_type = data["primaryType"]
+    if primary_type not in PRIMARY_TYPES:
+        raise AttestationFileError(
+            "primaryType", f"expected one of {list(PRIMARY_TYPES)}, got {primary_type!r}"
+        )
+    if not isinstance(data["message"], dict):
+        raise AttestationFileError("message", "must be a JSON object")
+    message = _check_message(primary_type, data["message"], "message")
+    signer = _address(data["signer"], "signer")
+    if signer != message["verifier"]:
+        raise AttestationFileError(
+            "signer", f"{signer} is not the message's verifier {message['verifier']}"
+        )
+    if not isinstance(data["wallet"], bool):
+        raise AttestationFileError("wallet", "must be true or false")
+    signature = _hex_bytes(data["signature"], "signature")
+    domain = AttestationDomain(chain_id=chain_id, verifying_contract=contract)
+    signed = SignedAttestation(domain, primary_type, message, signature, data["wallet"])
+    _check_signature(signed)
+    if expected is not None and (
+        expected.chain_id != chain_id or int(expected.verifying_contract, 16) != int(contract, 16)
+    ):
+        raise AttestationFileError(
+            "contract",
+            f"signed for chain {chain_id} registry {contract}, but the registry in use is "
+            f"{expected.verifying_contract} on chain {expected.chain_id}",
+        )
+    if now is not None and message["deadline"] < now:
+        raise AttestationFileError(
+            "message.deadline", f"the signature expired at {message['deadline']} (now {now})"
+        )
+    return signed
+
+
+def free_nonces(nonce_base: int, used_nonces: int, count: int = 1) -> list[int]:
+    """The first ``count`` unused nonces in the window the contract reports.
+
+    ``nonce_base`` and ``used_nonces`` are the fields of the contract's
+    ``verifier(account)`` view.
+    """
+    free = [nonce_base + i for i in range(NONCE_WINDOW) if not used_nonces >> i & 1]
+    if len(free) < count:
+        raise ValueError(f"only {len(free)} nonces free in the window, {count} asked")
+    return free[:count]
+
+
+def _check_signature(signed: SignedAttestation) -> None:
+    """Form of the signature; for an EOA, that it recovers to the signer."""
+    expected_length = _WALLET_BYTES if signed.wallet else _COMPACT_BYTES
+    if len(signed.signature) != expected_length:
+        kind = "an EIP-1271 wallet" if signed.wallet else "an EOA (EIP-2098 compact)"
+        raise AttestationFileError(
+            "signature",
+            f"{kind} signature is {expected_length} bytes, got {len(signed.signature)}",
+        )
+    if signed.wallet:
+        # Only the wallet can judge its own signature, on chain.
+        return
+    r, vs = signed.signature[:32], int.from_bytes(signed.signature[32:], "big")
+    s, parity = vs & (2**255 - 1), vs >> 255
+    if s > _SECP256K1_HALF_ORDER:
+        raise AttestationFileError("signature", "s is in the upper half of the curve order")
+    full = r + s.to_bytes(32, "big") + bytes([27 + parity])
+    try:
+        recovered = Account.recover_message(
+            signable(signed.domain, signed.primary_type, signed.message), signature=full
+        )
+    except Exception as exc:  # eth_keys raises several types for bad points
+        raise AttestationFileError("signature", f"not a valid signature ({exc})") from exc
+    if recovered != signed.signer:
+        raise AttestationFileError(
+            "signature",
+            f"made by {recovered}, not by the signer {signed.signer} "
+            "(or for another message, chain or registry)",
+        )
+
+
+def _check_message(primary_type: str, raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """Type- and range-check a message; returns it in its Python form."""
+    spec = dict(TYPES[primary_type])
+    missing, extra = sorted(set(spec) - set(raw)), sorted(set(raw) - set(spec))
+    if missing:
+        raise AttestationFileError(where, f"{primary_type} is missing {missing}")
+    if extra:
+        raise AttestationFileError(where, f"{primary_type} has unknown fields {extra}")
+    message: dict[str, Any] = {}
+    for name, kind in TYPES[primary_type]:
+        path = f"{where}.{name}"
+        value = raw[name]
+        if kind == "address":
+            message[name] = _address(value, path)
+        elif kind == "bytes32":
+            message[name] = _bytes32(value, path)
+        else:
+            message[name] = _uint(value, int(kind.removeprefix("uint")), path)
+    _check_semantics(primary_type, message, where)
+    return message
+
+
+def _check_semantics(primary_type: str, m: Mapping[str, Any], where: str) -> None:
+    """The rules the contract applies to the message's form (not to chain state)."""
+    if m["report"] == bytes(32):
+        raise AttestationFileError(f"{where}.report", "the report root is zero")
+    if primary_type == REVOCATION:
+        if m["reason"] == 0:
+            raise AttestationFileError(f"{where}.reason", "the revocation reason must not be 0")
+        if m["attestedAt"] == 0:
+            raise AttestationFileError(f"{where}.attestedAt", "must be the attestation's time")
+        return
+    if m["verdict"] not in {v.value for v in Verdict}:
+        raise AttestationFileError(
+            f"{where}.verdict", f"must be 1 (pass), 2 (fail) or 3 (qualified), got {m['verdict']}"
+        )
+    if m["fields"] == 0 or m["fields"] > ALL_FIELDS_MASK:
+        raise AttestationFileError(
+            f"{where}.fields", f"must be a non-zero 12-bit field mask, got {m['fields']:#x}"
+        )
+    if m["verifiedAt"] == 0:
+        raise AttestationFileError(f"{where}.verifiedAt", "the verification time is zero")
+    if m["expiresAt"] > MAX_TIME:
+        raise AttestationFileError(f"{where}.expiresAt", f"must be at most {MAX_TIME}")
+    if m["expiresAt"] <= m["verifiedAt"]:
+        raise AttestationFileError(f"{where}.expiresAt", "must be after verifiedAt")
+
+
+def _uint(value: Any, bits: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AttestationFileError(where, f"must be an integer, got {value!r}")
+    if not 0 <= value < 2**bits:
+        raise AttestationFileError(where, f"must fit in uint{bits}, got {value}")
+    return value
+
+
+def _address(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not is_address(value):
+        raise AttestationFileError(where, f"must be a 0x-prefixed 20-byte address, got {value!r}")
+    has_upper, has_lower = value[2:] != value[2:].lower(), value[2:] != value[2:].upper()
+    if has_upper and has_lower and not is_checksum_address(value):
+        raise AttestationFileError(where, f"bad EIP-55 checksum in {value}")
+    return to_checksum_address(value)
+
+
+def _hex_bytes(value: Any, where: str) -> bytes:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise AttestationFileError(where, f"must be a 0x-prefixed hex string, got {value!r}")
+    try:
+        return bytes.fromhex(value[2:])
+    except ValueError as exc:
+        raise AttestationFileError(where, f"not hex: {value!r}") from exc
+
+
+def _bytes32(value: Any, where: str) -> bytes:
+    raw = bytes(value) if isinstance(value, bytes) else _hex_bytes(value, where)
+    if len(raw) != 32:
+        raise AttestationFileError(where, f"must be 32 bytes (64 hex digits), got {len(raw)}")
+    return raw

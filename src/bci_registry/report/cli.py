@@ -1,0 +1,189 @@
+"""``bci-report``: validate, seal and disclose bci-report/1 reports from the command line.
+
+Exit codes:
+
+- 0: done (valid report, sealed, disclosed, disclosure verified)
+- 1: the document was read and fails the check asked for (``validate``: the report is
+  invalid; ``check-disclosure``: the disclosure does not prove its fields against the root)
+- 2: bad input: unreadable file, not the kind of document expected, invalid report to
+  seal, unknown field name, or a usage error
+
+Library code raises; this module is the only place that turns exceptions into messages
+and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from bci_registry.report.disclosure import disclose, disclosure_problems
+from bci_registry.report.errors import InputFileError, ReportError, ReportInvalid
+from bci_registry.report.fields import REPORT_FIELDS, SCHEMA_ID, UnknownFieldError
+from bci_registry.report.files import (
+    load_disclosure,
+    load_report,
+    load_sealed_report,
+    write_text,
+)
+from bci_registry.report.leaves import parse_hex32
+from bci_registry.report.sealing import seal_report
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _stop(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Validate, seal and disclose bci-report/1 battery traceability reports."""
+
+
+@cli.command()
+@click.argument("file", type=_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def validate(file: Path, as_json: bool) -> None:
+    """Check FILE against bci-report/1 and list every problem with its JSON path.
+
+    Exit 0 if valid, 1 if not, 2 if FILE cannot be read.
+    """
+    try:
+        load_report(file)
+    except InputFileError as exc:
+        _stop(str(exc))
+    except ReportInvalid as exc:
+        if as_json:
+            _emit_json({"file": str(file), **exc.to_dict()})
+        else:
+            click.echo(f"{file}: {exc.summary()}", err=True)
+        sys.exit(EXIT_FAILED)
+    if as_json:
+        _emit_json({"file": str(file), "valid": True, "kind": "report", "problems": []})
+    else:
+        click.echo(f"{file}: valid {SCHEMA_ID} report")
+
+
+@cli.command()
+@click.argument("file", type=_FILE)
+@click.option("-o", "--output", "output", type=_FILE, required=True, help="Sealed report file.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def seal(file: Path, output: Path, force: bool) -> None:
+    """Seal the report FILE: salt each field and compute the root to anchor.
+
+    The sealed report holds the salts; keep it private. It is written readable by its
+    owner only, and an existing OUTPUT is kept unless --force is given, because losing
+    the salts of an anchored report makes its fields impossible to disclose.
+    """
+    try:
+        report = load_report(file)
+        sealed = seal_report(report)
+        write_text(output, sealed.to_json(), private=True, overwrite=force)
+    except ReportInvalid as exc:
+        _stop(f"{file}: {exc.summary()}")
+    except FileExistsError:
+        _stop(f"{output} already exists; it may hold the salts of an anchored report (use --force)")
+    except (InputFileError, OSError) as exc:
+        _stop(str(exc))
+    click.echo(f"sealed {file} -> {output}")
+    click.echo(f"root {sealed.root_hex}")
+
+
+@cli.command("disclose")
+@click.argument("sealed_file", metavar="SEALED", type=_FILE)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="A field to disclose; repeat for several. One of: " + ", ".join(REPORT_FIELDS),
+)
+@click.option("-o", "--output", "output", type=_FILE, required=True, help="Disclosure file.")
+def disclose_command(sealed_file: Path, fields: tuple[str, ...], output: Path) -> None:
+    """Write a disclosure of some fields of the sealed report SEALED, with a multiproof."""
+    try:
+        sealed = load_sealed_report(sealed_file)
+        disclosure = disclose(sealed, fields)
+        write_text(output, disclosure.to_json())
+    except ReportInvalid as exc:
+        _stop(f"{sealed_file}: {exc.summary()}")
+    except UnknownFieldError as exc:
+        _stop(str(exc))
+    except (InputFileError, OSError) as exc:
+        _stop(str(exc))
+    click.echo(
+        f"disclosed {', '.join(disclosure.names)} (mask {disclosure.mask:#05x}) "
+        f"of root {disclosure.root_hex} -> {output}"
+    )
+
+
+@cli.command("check-disclosure")
+@click.argument("file", type=_FILE)
+@click.option(
+    "--root",
+    "root",
+    metavar="0x..",
+    help="The anchored root to check against (default: the root named in FILE).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def check_disclosure(file: Path, root: str | None, as_json: bool) -> None:
+    """Verify that the disclosure FILE proves its fields against the root.
+
+    Exit 0 if it does, 1 if it does not, 2 if FILE or --root is malformed.
+    """
+    expected = None
+    if root is not None:
+        expected = parse_hex32(root)
+        if expected is None:
+            _stop(f"--root {root!r} is not 0x followed by 64 hex digits")
+    try:
+        disclosure = load_disclosure(file)
+    except ReportError as exc:
+        detail = exc.summary() if isinstance(exc, ReportInvalid) else str(exc)
+        _stop(f"{file}: {detail}")
+    problems = disclosure_problems(disclosure, expected)
+    result: dict[str, Any] = {
+        "file": str(file),
+        "valid": not problems,
+        "kind": "disclosure",
+        "root": disclosure.root_hex,
+        "rootChecked": expected is not None,
+        "fields": list(disclosure.names),
+        "mask": disclosure.mask,
+        "problems": [p.to_dict() for p in problems],
+    }
+    if as_json:
+        _emit_json(result)
+    elif problems:
+        lines = [f"{file}: does not verify: {len(problems)} problem(s)"]
+        lines += [f"  {p}" for p in problems]
+        click.echo("\n".join(lines), err=True)
+    else:
+        source = "the given --root" if expected is not None else "the root named in the file"
+        click.echo(
+            f"{file}: proves {', '.join(disclosure.names)} (mask {disclosure.mask:#05x}) "
+            f"against {source} {disclosure.root_hex}"
+        )
+        if expected is None:
+            click.echo("note: pass --root with the anchored root to tie it to the chain")
+    sys.exit(EXIT_FAILED if problems else EXIT_OK)
+
+
+def main() -> None:
+    """Console-script entry point (``bci-report``)."""
+    cli(prog_name="bci-report")

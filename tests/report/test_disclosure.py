@@ -1,0 +1,178 @@
+"""Disclosures: every subset proves its fields; any tampering fails with a clear problem."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bci_registry.report import (
+    REPORT_FIELDS,
+    Disclosure,
+    DisclosureInvalid,
+    SealedReport,
+    UnknownFieldError,
+    disclose,
+    disclosure_problems,
+    field_mask,
+    load_disclosure,
+    seal_report,
+    verify_disclosure,
+)
+from bci_registry.report.leaves import FieldLeaf, hex32
+from bci_registry.report.sealing import fields_root
+
+from .helpers import SAMPLE_NAMES, sample
+
+subsets = st.lists(st.sampled_from(REPORT_FIELDS), min_size=1, max_size=12, unique=True)
+
+
+@cache
+def sealed_sample(name: str) -> SealedReport:
+    return seal_report(sample(name))
+
+
+def paths(disclosure: Disclosure, root: bytes | None = None) -> list[str]:
+    return [p.path for p in disclosure_problems(disclosure, root)]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(SAMPLE_NAMES), subsets)
+def test_every_subset_verifies_and_survives_json(name: str, names: list[str]) -> None:
+    sealed = sealed_sample(name)
+    disclosure = disclose(sealed, names)
+    assert set(disclosure.names) == set(names)
+    assert disclosure.mask == field_mask(names)
+    assert disclosure.values() == {n: sample(name)[n] for n in names}
+    verify_disclosure(disclosure, sealed.root)
+    verify_disclosure(disclosure, sealed.root_hex)
+    again = Disclosure.from_json(disclosure.to_json())
+    assert again == disclosure
+    verify_disclosure(again, sealed.root)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(SAMPLE_NAMES), subsets, st.data())
+def test_tampering_fails(name: str, names: list[str], data: st.DataObject) -> None:
+    sealed = sealed_sample(name)
+    disclosure = disclose(sealed, names)
+    leaves = list(disclosure.leaves)
+    i = data.draw(st.integers(0, len(leaves) - 1))
+    kind = data.draw(st.sampled_from(["value", "salt", "proof", "flags", "name", "root"]))
+    if kind == "value":
+        # Another valid value of the same field: only the proof can catch it.
+        other = data.draw(st.sampled_from([n for n in SAMPLE_NAMES if n != name]))
+        replacement = json.dumps(
+            sample(other)[leaves[i].name], sort_keys=True, separators=(",", ":")
+        )
+        leaves[i] = replace(leaves[i], value=replacement)
+        forged = replace(disclosure, leaves=tuple(leaves))
+        assert paths(forged, sealed.root) == ["$.proof"]
+    elif kind == "salt":
+        leaves[i] = replace(leaves[i], salt=b"\x99" * 32)
+        assert paths(replace(disclosure, leaves=tuple(leaves)), sealed.root) == ["$.proof"]
+    elif kind == "proof":
+        if not disclosure.proof:
+            return  # all 12 disclosed: nothing to change
+        j = data.draw(st.integers(0, len(disclosure.proof) - 1))
+        proof = list(disclosure.proof)
+        proof[j] = b"\x42" * 32
+        assert paths(replace(disclosure, proof=tuple(proof)), sealed.root) == ["$.proof"]
+    elif kind == "flags":
+        flags = list(disclosure.proof_flags)
+        assert flags  # 12 leaves: every multiproof hashes at least once
+        k = data.draw(st.integers(0, len(flags) - 1))
+        flags[k] = not flags[k]
+        assert paths(replace(disclosure, proof_flags=tuple(flags)), sealed.root) == ["$.proof"]
+    elif kind == "name":
+        # The value claims to be another (undisclosed) field: its leaf hash changes.
+        hidden = [n for n in REPORT_FIELDS if n not in names]
+        if not hidden:
+            return
+        leaves[i] = replace(leaves[i], name=data.draw(st.sampled_from(hidden)))
+        assert "$.proof" in paths(replace(disclosure, leaves=tuple(leaves)), sealed.root)
+    else:
+        other_root = sealed_sample(next(n for n in SAMPLE_NAMES if n != name)).root
+        assert paths(disclosure, other_root) == ["$.root"]
+
+
+def test_unknown_and_empty_field_lists() -> None:
+    sealed = sealed_sample(SAMPLE_NAMES[0])
+    with pytest.raises(UnknownFieldError, match="unknown report field 'colour'"):
+        disclose(sealed, ["shipment", "colour"])
+    with pytest.raises(ValueError, match="at least one field"):
+        disclose(sealed, [])
+    assert disclose(sealed, ["shipment", "shipment"]).names == ("shipment",)
+
+
+def test_without_a_root_the_file_root_is_used_and_a_wrong_root_is_named() -> None:
+    sealed = sealed_sample(SAMPLE_NAMES[0])
+    disclosure = disclose(sealed, ["shipment"])
+    verify_disclosure(disclosure)
+    with pytest.raises(DisclosureInvalid) as raised:
+        verify_disclosure(disclosure, "0x" + "00" * 32)
+    [problem] = raised.value.problems
+    assert problem.path == "$.root"
+    assert f"for root {hex32(sealed.root)}, expected root 0x{'00' * 32}" in problem.message
+    with pytest.raises(ValueError):
+        verify_disclosure(disclosure, "0x1234")
+
+
+def test_a_disclosed_value_must_pass_its_field_schema() -> None:
+    # A tree whose shipment leaf holds an invalid value (sealed without validation):
+    # the proof is fine, the value is not.
+    report = sample(SAMPLE_NAMES[0])
+    report["shipment"]["sscc"] = "12345"
+    leaves = tuple(
+        FieldLeaf(
+            "string",
+            n,
+            json.dumps(report[n], sort_keys=True, separators=(",", ":")),
+            bytes([i]) * 32,
+        )
+        for i, n in enumerate(REPORT_FIELDS)
+    )
+    sealed = SealedReport(fields=leaves, root=fields_root(leaves))
+    disclosure = disclose(sealed, ["shipment", "recycledContent"])
+    with pytest.raises(DisclosureInvalid) as raised:
+        verify_disclosure(disclosure, sealed.root)
+    assert [p.path for p in raised.value.problems] == ["$.shipment.sscc"]
+    assert "18 digits" in raised.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "message"),
+    [
+        (lambda o: o.update(proofFlags=[1]), "$.proofFlags", "true/false"),
+        (lambda o: o.update(proof=["0x12"]), "$.proof[0]", "32-byte hash"),
+        (lambda o: o.update(leaves=[]), "$.leaves", "non-empty array"),
+        (lambda o: o["leaves"].append(dict(o["leaves"][0])), "$.leaves[2].name", "disclosed twice"),
+        (lambda o: o["leaves"][0].update(name="x"), "$.leaves[0].name", "report field name"),
+        (lambda o: o.pop("proof"), "$.proof", "required field is missing"),
+        (lambda o: o.update(schema="other"), "$.schema", 'expected "bci-report/1"'),
+        (lambda o: o.update(values=[]), "$.values", "unknown field"),
+    ],
+)
+def test_malformed_disclosure_files(mutate: Any, path: str, message: str) -> None:
+    obj = disclose(sealed_sample(SAMPLE_NAMES[0]), ["shipment", "smelterIds"]).to_dict()
+    mutate(obj)
+    with pytest.raises(DisclosureInvalid) as raised:
+        Disclosure.from_dict(obj)
+    assert any(p.path == path and message in p.message for p in raised.value.problems), (
+        raised.value.problems
+    )
+
+
+def test_disclosure_file_loading(tmp_path: Any) -> None:
+    sealed = sealed_sample(SAMPLE_NAMES[1])
+    path = tmp_path / "d.json"
+    path.write_text(disclose(sealed, ["batteryIdentifiers"]).to_json(), encoding="utf-8")
+    verify_disclosure(load_disclosure(path), sealed.root)
+    path.write_text("[", encoding="utf-8")
+    with pytest.raises(DisclosureInvalid, match="not valid JSON"):
+        load_disclosure(path)

@@ -1,0 +1,57 @@
+"""Report field leaves: our direct ABI encoding equals eth_abi's; the leaf hash formula."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi.abi import encode as abi_encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bci_registry.report.fields import REPORT_FIELDS
+from bci_registry.report.hashing import keccak
+from bci_registry.report.leaves import (
+    FieldLeaf,
+    encode_leaf,
+    encode_leaf_reference,
+    leaf_hash,
+    parse_hex32,
+)
+
+# Valid Unicode (no lone surrogates): report values are always encodable as UTF-8.
+texts = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=300)
+names = st.one_of(st.sampled_from(REPORT_FIELDS), texts)
+salts = st.binary(min_size=32, max_size=32)
+
+
+@settings(max_examples=300)
+@given(names, texts, salts)
+def test_direct_encoding_equals_eth_abi(name: str, value: str, salt: bytes) -> None:
+    assert encode_leaf("string", name, value, salt) == encode_leaf_reference(
+        "string", name, value, salt
+    )
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(REPORT_FIELDS), texts, salts)
+def test_leaf_hash_is_the_eas_private_data_leaf(name: str, value: str, salt: bytes) -> None:
+    # EAS PrivateData: [type, name, AbiCoder.encode([type], [value]), salt], hashed by
+    # OpenZeppelin as keccak256(keccak256(abi.encode(["string","string","bytes","bytes32"], ...)))
+    value_abi = abi_encode(["string"], [value])
+    encoded = abi_encode(
+        ["string", "string", "bytes", "bytes32"], ["string", name, value_abi, salt]
+    )
+    assert leaf_hash("string", name, value, salt) == keccak(keccak(encoded))
+    assert FieldLeaf("string", name, value, salt).hash == keccak(keccak(encoded))
+
+
+def test_only_string_leaves_and_32_byte_salts() -> None:
+    with pytest.raises(ValueError, match="unsupported leaf type"):
+        encode_leaf("uint256", "x", "1", b"\x00" * 32)
+    with pytest.raises(ValueError, match="32 bytes"):
+        encode_leaf("string", "x", "1", b"\x00" * 31)
+
+
+def test_hex32_parsing() -> None:
+    assert parse_hex32("0x" + "Ab" * 32) == bytes.fromhex("ab" * 32)
+    for bad in ("ab" * 32, "0x" + "ab" * 31, "0x" + "zz" * 32, 5, None, "0x" + "ab" * 32 + "\n"):
+        assert parse_hex32(bad) is None

@@ -1,0 +1,276 @@
+"""The customs view: a report's status and its attestations in one call; rebuilt from logs."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from eth_utils import keccak
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bci_registry.attestations import AttestationDomain
+from bci_registry.attestations import sign as sign_message
+from conftest import (
+    DAY,
+    EVIDENCE,
+    FAR_FUTURE,
+    REPORT,
+    VERIFIER_ID,
+    YEAR,
+    approval,
+    attest_args,
+    attestation_msg,
+)
+
+ANCHORED, SUPERSEDED = 2, 3
+
+
+def test_unknown_report(attestation_registry: Any, registry: Any, chain: Any) -> None:
+    view = attestation_registry.customs_view(keccak(text="nobody anchored this"))
+    assert view.report.state == 0
+    assert list(view.attestations) == []
+    assert view.complete
+    assert view.checked_at == chain.blocks.head.timestamp
+
+
+def test_report_status_is_the_registrys(
+    attestation_registry: Any, registry: Any, accredited: Any, anchored: bytes, chain: Any
+) -> None:
+    attestation_registry.attest(*attest_args(anchored, chain.pending_timestamp), sender=accredited)
+    view = attestation_registry.customs_view(anchored)
+    assert tuple(view.report) == tuple(registry.report_status(anchored))
+    assert view.report.state == ANCHORED
+
+
+def test_every_attestation_with_its_validity(
+    attestation_registry: Any,
+    accredited: Any,
+    verifier2: Any,
+    accredit: Callable[..., Any],
+    accounts: Any,
+    governance: Any,
+    anchored: bytes,
+    outsider: Any,
+    sign_attestation: Any,
+    chain: Any,
+) -> None:
+    now = chain.pending_timestamp
+    accredit(verifier2, verifier_id=keccak(text="verifier:2"))
+    bystander = accounts.generate_test_account()  # accredited, never attests
+    accredit(bystander)
+    fraud = accounts.generate_test_account()  # relayed: needs no funds
+    accredit(fraud)
+    attestation_registry.attest(*attest_args(anchored, now, fields=0b11), sender=accredited)
+    attestation_registry.attest(*attest_args(anchored, now, verdict=2), sender=verifier2)
+    attestation_registry.revoke_attestation(anchored, 2, sender=verifier2)
+    signed = sign_attestation(fraud, attestation_msg(fraud, anchored, now, verdict=3))
+    made = attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider).timestamp
+    attestation_registry.suspend_verifier_for_cause(fraud, made, sender=governance)
+
+    view = attestation_registry.customs_view(anchored)
+    assert view.complete
+    assert view.checked_at == chain.blocks.head.timestamp
+    rows = [
+        (
+            a.verifier,
+            a.verifier_index,
+            a.verdict,
+            a.fields,
+            a.valid,
+            a.invalidated,
+            a.revoked_at != 0,
+        )
+        for a in view.attestations
+    ]
+    assert rows == [
+        (accredited.address, 1, 1, 0b11, True, False, False),
+        (verifier2.address, 2, 2, 0xFFF, False, False, True),
+        (fraud.address, 4, 3, 0xFFF, False, True, False),
+    ]
+    assert bytes(view.attestations[0].verifier_id) == VERIFIER_ID
+    assert bytes(view.attestations[1].verifier_id) == keccak(text="verifier:2")
+    assert view.attestations[1].revocation_reason == 2
+    assert list(attestation_registry.attestations(anchored, 0)) == list(view.attestations)
+    assert list(attestation_registry.attestations(anchored, 3)) == [view.attestations[2]]
+
+
+def test_superseded_report_keeps_its_attestations_visible(
+    attestation_registry: Any, registry: Any, accredited: Any, anchored: bytes, org: bytes,
+    signers: list[Any], approvals: Any, outsider: Any, chain: Any,
+) -> None:  # fmt: skip
+    attestation_registry.attest(*attest_args(anchored, chain.pending_timestamp), sender=accredited)
+    correction = keccak(text="report:1-corrected")
+    registry.anchor_correction(
+        org, correction, anchored, FAR_FUTURE,
+        approvals(signers[:2], approval(org, correction, anchored)), sender=outsider,
+    )  # fmt: skip
+    view = attestation_registry.customs_view(anchored)
+    # The attestation itself is still valid; the report is not current: customs sees both.
+    assert (view.report.state, bytes(view.report.superseded_by)) == (SUPERSEDED, correction)
+    assert view.attestations[0].valid
+    assert list(attestation_registry.customs_view(correction).attestations) == []
+
+
+def test_more_attestations_than_one_page(
+    attestation_registry: Any, accounts: Any, accredit: Callable[..., Any], anchored: bytes,
+    outsider: Any, sign_attestation: Any, chain: Any,
+) -> None:  # fmt: skip
+    now = chain.pending_timestamp
+    page = attestation_registry.MAX_ATTESTATIONS()
+    for _ in range(page + 1):
+        verifier = accounts.generate_test_account()
+        accredit(verifier)
+        signed = sign_attestation(verifier, attestation_msg(verifier, anchored, now))
+        attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider)
+    view = attestation_registry.customs_view(anchored)
+    assert (len(view.attestations), view.complete) == (page, False)
+    rest = attestation_registry.attestations(anchored, view.attestations[-1].verifier_index + 1)
+    assert [a.verifier_index for a in rest] == [page + 1]
+    assert all(a.valid for a in [*view.attestations, *rest])
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    lifetime=st.integers(min_value=1, max_value=10 * DAY),
+    wait=st.integers(min_value=0, max_value=12 * DAY),
+    revoke=st.booleans(),
+    cutoff=st.one_of(st.none(), st.integers(min_value=-2, max_value=2)),
+)
+def test_validity_matches_the_rules(
+    attestation_registry: Any, accredited: Any, governance: Any, anchored: bytes, chain: Any,
+    lifetime: int, wait: int, revoke: bool, cutoff: int | None,
+) -> None:  # fmt: skip
+    """valid == not revoked and now < expires_at and not (for cause and made >= cut-off)."""
+    with chain.isolate():
+        now = chain.pending_timestamp
+        made = attestation_registry.attest(
+            *attest_args(anchored, now, expires_at=now + lifetime), sender=accredited
+        ).timestamp
+        if revoke:
+            attestation_registry.revoke_attestation(anchored, 1, sender=accredited)
+        if cutoff is not None:
+            chain.pending_timestamp = max(chain.pending_timestamp, made + 3)
+            attestation_registry.suspend_verifier_for_cause(
+                accredited, made + cutoff, sender=governance
+            )
+        chain.pending_timestamp = max(chain.pending_timestamp, made + wait)
+        chain.mine()
+        checked = attestation_registry.customs_view(anchored)
+        status = checked.attestations[0]
+        invalidated = cutoff is not None and cutoff <= 0
+        expired = checked.checked_at >= now + lifetime
+        assert (status.invalidated, status.expired) == (invalidated, expired)
+        assert status.valid == (not revoke and not expired and not invalidated)
+
+
+# ------------------------------------------------------- rebuild from logs
+
+
+@dataclass
+class VerifierModel:
+    verifier_id: bytes
+    index: int
+    scope: int = 0
+    valid_from: int = 0
+    valid_until: int = 0
+    suspended: bool = False
+    for_cause: bool = False
+    invalid_since: int = 0
+    nonce_base: int = 0
+    used: set[int] = field(default_factory=set)
+
+
+def replay(contract: Any, chain: Any) -> tuple[dict[str, VerifierModel], dict[Any, dict[str, int]]]:
+    """Rebuild verifiers and attestations from the attestation registry's events alone."""
+    logs = []
+    for abi in contract.contract_type.events:
+        logs.extend(getattr(contract, abi.name).range(0, chain.blocks.height + 1))
+    verifiers: dict[str, VerifierModel] = {}
+    records: dict[Any, dict[str, int]] = {}
+    for log in sorted(logs, key=lambda entry: (entry.block_number, entry.log_index)):
+        a = log.event_arguments
+        time = chain.blocks[log.block_number].timestamp
+        match log.event_name:
+            case "VerifierAccredited":
+                v = verifiers.setdefault(a["verifier"], VerifierModel(bytes(32), a["index"]))
+                v.verifier_id, v.scope = bytes(a["verifier_id"]), a["scope"]
+                v.valid_from, v.valid_until, v.suspended = a["valid_from"], a["valid_until"], False
+            case "AccreditationExtended":
+                verifiers[a["verifier"]].valid_until = a["valid_until"]
+            case "VerifierSuspended":
+                verifiers[a["verifier"]].suspended = True
+            case "VerifierSuspendedForCause":
+                v = verifiers[a["verifier"]]
+                v.suspended, v.for_cause, v.invalid_since = True, True, a["invalid_since"]
+            case "VerifierNonceUsed":
+                v = verifiers[a["verifier"]]
+                v.used.add(a["nonce"])
+                while v.nonce_base in v.used:
+                    v.used.remove(v.nonce_base)
+                    v.nonce_base += 1
+            case "AttestationMade":
+                records[(bytes(a["report"]), a["verifier"])] = {
+                    "verdict": a["verdict"],
+                    "fields": a["fields"],
+                    "verified_at": a["verified_at"],
+                    "expires_at": a["expires_at"],
+                    "attested_at": time,
+                    "revoked_at": 0,
+                    "revocation_reason": 0,
+                }
+            case "AttestationRevoked":
+                record = records[(bytes(a["report"]), a["verifier"])]
+                record["revoked_at"], record["revocation_reason"] = time, a["reason"]
+    return verifiers, records
+
+
+def test_state_rebuilt_from_logs_matches_views(
+    attestation_registry: Any, registry: Any, accredited: Any, verifier2: Any,
+    accredit: Callable[..., Any], governance: Any, org: bytes, signers: list[Any], approvals: Any,
+    outsider: Any, sign_attestation: Any, att_domain: AttestationDomain, chain: Any,
+) -> None:  # fmt: skip
+    now = chain.pending_timestamp
+    other = keccak(text="report:2")
+    for root in (REPORT, other):
+        registry.anchor(
+            org, root, FAR_FUTURE, approvals(signers[:2], approval(org, root)), sender=outsider
+        )
+    accredit(verifier2, scope=0b1111, valid_until=now + DAY)
+    relayed = Account.create()  # a throwaway key, never printed
+    accredit(relayed.address, scope=0b1)
+    attestation_registry.attest(*attest_args(REPORT, now), sender=accredited)
+    attestation_registry.attest(*attest_args(other, now, fields=0b101), sender=accredited)
+    attestation_registry.attest(*attest_args(REPORT, now, fields=0b10, verdict=3), sender=verifier2)
+    attestation_registry.extend_accreditation(verifier2, now + YEAR, sender=governance)
+    for nonce, root in ((1, REPORT), (0, other)):
+        message = attestation_msg(relayed, root, now, nonce=nonce, fields=0b1)
+        signed = sign_message(relayed.key, att_domain, "Attestation", message)
+        attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider)
+    attestation_registry.attest(
+        *attest_args(REPORT, now, evidence=EVIDENCE[::-1]), sender=accredited
+    )
+    attestation_registry.revoke_attestation(other, 3, sender=accredited)
+    attestation_registry.suspend_verifier(verifier2, sender=governance)
+    attestation_registry.suspend_verifier_for_cause(relayed.address, now, sender=governance)
+
+    verifiers, records = replay(attestation_registry, chain)
+    assert len(verifiers) == attestation_registry.verifier_count() == 3
+    for address, model in verifiers.items():
+        view = attestation_registry.verifier(address)
+        assert attestation_registry.verifier_at(model.index) == address
+        assert (bytes(view.verifier_id), view.scope, view.valid_from, view.valid_until) == (
+            model.verifier_id, model.scope, model.valid_from, model.valid_until,
+        )  # fmt: skip
+        assert view.invalid_since == model.invalid_since
+        assert view.status == (5 if model.for_cause else 4 if model.suspended else 1)
+        assert view.nonce_base == model.nonce_base
+        assert view.used_nonces == sum(1 << (n - model.nonce_base) for n in model.used)
+    assert len(records) == 5
+    for (root, address), model in records.items():
+        view = attestation_registry.attestation(root, address)
+        assert {name: getattr(view, name) for name in model} == model
