@@ -7,17 +7,13 @@ JSON-RPC to an anvil on 127.0.0.1 — as they would on a real network.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from bci_registry import devnode
-from bci_registry.deployment import DEPLOYMENTS_ENV
-from bci_registry.keys import PASSPHRASE_ENV, create_throwaway_keystore
+from bci_registry.actors import Actor, ActorFailed, Cast, Narrator
 from bci_registry.report import load_report, seal_report
 from bci_registry.report.files import write_text
 
@@ -31,131 +27,91 @@ class DemoError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Actor:
-    role: str
-    alias: str
-    address: str
-    passphrase: str
+def seal_sample(workdir: Path) -> tuple[str, Path]:
+    """The ERP seals the sample report (fresh salts); returns the root and the sealed file."""
+    sealed = seal_report(load_report(SAMPLE_REPORT))
+    path = workdir / "nmc811-module.sealed.json"
+    write_text(path, sealed.to_json(), private=True)
+    return sealed.root_hex, path
 
 
-class Story:
-    """Runs actors' commands as separate processes and narrates."""
+class Demo:
+    def __init__(self, cast: Cast, narrator: Narrator) -> None:
+        self.cast, self.narrator = cast, narrator
 
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.ape_data = workdir / "ape-data"
-        self.env = {
-            **os.environ,
-            "APE_DATA_FOLDER": str(self.ape_data),
-            DEPLOYMENTS_ENV: str(workdir / "deployments"),
-        }
-        self.env.pop(PASSPHRASE_ENV, None)
-        self.started = time.monotonic()
-
-    def actor(self, role: str, alias: str) -> Actor:
-        address, passphrase = create_throwaway_keystore(self.ape_data, alias)
-        return Actor(role, alias, address, passphrase)
-
-    def step(self, text: str) -> None:
-        print(f"\n[{time.monotonic() - self.started:5.1f}s] {text}", flush=True)
-
-    def run(self, actor: Actor | None, script: str, *args: str) -> str:
-        """`ape run <script>` as `actor`, on the devnet; returns its output."""
-        command = [
-            str(Path(sys.executable).with_name("ape")),
-            "run",
-            script,
-            "--network",
-            devnode.DEVNET_NETWORK,
-        ]
-        env = dict(self.env)
-        if actor is not None:
-            command += ["--account", actor.alias]
-            env[PASSPHRASE_ENV] = actor.passphrase
-        command += list(args)
-        result = subprocess.run(
-            command, cwd=devnode.PROJECT_ROOT, env=env, capture_output=True, text=True, check=False
-        )
-        output = "\n".join(
-            line for line in result.stdout.splitlines() if not line.startswith(("WARNING", "INFO"))
-        )
-        if result.returncode != 0:
-            raise DemoError(
-                f"`ape run {script}` failed ({result.returncode}):\n"
-                f"{output}\n{result.stderr[-2000:]}"
-            )
-        for line in output.splitlines():
-            print(f"    {line}")
+    def act(self, actor: Actor | None, script: str, *args: str) -> str:
+        output = self.cast.run(actor, script, *args).stdout
+        self.narrator.show(output)
         return output
 
-
-def seal_sample(story: Story) -> str:
-    """The ERP seals the sample report (fresh salts); returns the root."""
-    sealed = seal_report(load_report(SAMPLE_REPORT))
-    path = story.workdir / "nmc811-module.sealed.json"
-    write_text(path, sealed.to_json(), private=True)
-    print(f"    sealed {SAMPLE_REPORT.name}: root {sealed.root_hex} -> {path.name}")
-    return sealed.root_hex
-
-
-def main() -> int:
-    shutil.rmtree(DEMO_DIR, ignore_errors=True)
-    story = Story(DEMO_DIR)
-    governance = story.actor("registry governance", "governance")
-    erp = story.actor("exporter ERP (submitter)", "erp")
-    signers = [
-        story.actor("signer: quality manager", "quality"),
-        story.actor("signer: compliance officer", "compliance"),
-        story.actor("signer: logistics lead", "logistics"),
-    ]
-    story.step(f"starting anvil (OP-stack mode, chain id {devnode.DEVNET_CHAIN_ID}) on 127.0.0.1")
-    node = devnode.start(DEMO_DIR, port=devnode.DEVNET_PORT)
-    try:
-        print(f"    anvil pid {node.pid} at {node.url}")
+    def tell(self, node: devnode.DevNode) -> None:
+        cast, step = self.cast, self.narrator.step
+        governance = cast.actor("registry governance", "governance")
+        erp = cast.actor("exporter ERP (submitter)", "erp")
+        signers = [
+            cast.actor("signer: quality manager", "quality"),
+            cast.actor("signer: compliance officer", "compliance"),
+            cast.actor("signer: logistics lead", "logistics"),
+        ]
         for actor in (governance, erp):
             node.set_balance(actor.address, ONE_ETHER)
         for actor in (governance, erp, *signers):
             print(f"    {actor.role:28} {actor.address}")
 
-        story.step("governance deploys the registry")
-        story.run(governance, "deploy")
+        step("governance deploys the registry")
+        self.act(governance, "deploy")
 
-        story.step("governance onboards the exporter: 3 signers, threshold 2, the ERP as submitter")
+        step("governance onboards the exporter: 3 signers, threshold 2, the ERP as submitter")
         signer_args = [arg for s in signers for arg in ("--signer", s.address)]
-        story.run(
+        self.act(
             governance, "onboard", "--organisation", ORGANISATION, *signer_args,
             "--threshold", "2", "--submitter", erp.address,
         )  # fmt: skip
 
-        story.step("the ERP seals the sample report at delivery")
-        root = seal_sample(story)
+        step("the ERP seals the sample report at delivery")
+        root, sealed_path = seal_sample(cast.workdir)
+        self.narrator.show(f"sealed {SAMPLE_REPORT.name}: root {root} -> {sealed_path.name}")
 
         deadline = str(int(time.time()) + 3600)
         approvals = []
         for signer in signers[:2]:
-            story.step(f"{signer.role} signs an EIP-712 approval offline")
-            path = story.workdir / f"approval-{signer.alias}.json"
-            story.run(
+            step(f"{signer.role} signs an EIP-712 approval offline")
+            path = cast.workdir / f"approval-{signer.alias}.json"
+            self.act(
                 signer, "approve", "--organisation", ORGANISATION, "--root", root,
                 "--deadline", deadline, "--out", str(path),
             )  # fmt: skip
             approvals += ["--approval", str(path)]
 
-        story.step("the ERP submits the root with 2 approvals in one transaction")
-        story.run(erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals)
+        step("the ERP submits the root with 2 approvals in one transaction")
+        self.act(erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals)
 
-        story.step("anyone reads the report's status back")
-        status = story.run(None, "status", "--root", root)
+        step("anyone reads the report's status back")
+        status = self.act(None, "status", "--root", root)
         if "state         anchored" not in status:
             raise DemoError("the report is not anchored")
-    except (DemoError, devnode.NodeError) as exc:
+
+
+def main() -> int:
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    narrator = Narrator()
+    chain_id = devnode.DEVNET_CHAIN_ID
+    narrator.step(f"starting anvil (OP-stack mode, chain id {chain_id}) on {devnode.HOST}")
+    try:
+        node = devnode.start(DEMO_DIR, port=devnode.DEVNET_PORT)
+    except devnode.NodeError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 2
+    try:
+        narrator.show(f"anvil pid {node.pid} at {node.url}")
+        Demo(Cast(DEMO_DIR), narrator).tell(node)
+    except (DemoError, ActorFailed, devnode.NodeError) as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1
     finally:
-        story.step(f"stopping anvil (pid {node.pid})")
+        narrator.step(f"stopping anvil (pid {node.pid})")
         node.stop()
-    story.step("done")
+    narrator.step("done")
     return 0
 
 
