@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import functools
 import sys
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
+from bci_registry.attestations import AttestationFileError
 from bci_registry.deployment import Deployment, DeploymentError, load
 from bci_registry.devnode import NodeError
 from bci_registry.eip712 import Domain
 from bci_registry.keys import KeystoreError
 from bci_registry.registry import InputError
+from bci_registry.report import ReportError, UnknownFieldError
 from bci_registry.signatures import SignatureError
 
 P = ParamSpec("P")
@@ -25,7 +27,16 @@ R = TypeVar("R")
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 
-BAD_INPUT = (InputError, DeploymentError, KeystoreError, SignatureError, NodeError)
+BAD_INPUT = (
+    InputError,
+    DeploymentError,
+    KeystoreError,
+    SignatureError,
+    NodeError,
+    AttestationFileError,
+    ReportError,
+    UnknownFieldError,
+)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:

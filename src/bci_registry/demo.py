@@ -48,14 +48,16 @@ class Demo:
         cast, step = self.cast, self.narrator.step
         governance = cast.actor("registry governance", "governance")
         erp = cast.actor("exporter ERP (submitter)", "erp")
+        verifier = cast.actor("verifier (TÜV-style body)", "verifier")
+        relayer = cast.actor("relayer", "relayer")
         signers = [
             cast.actor("signer: quality manager", "quality"),
             cast.actor("signer: compliance officer", "compliance"),
             cast.actor("signer: logistics lead", "logistics"),
         ]
-        for actor in (governance, erp):
+        for actor in (governance, erp, relayer):
             node.set_balance(actor.address, ONE_ETHER)
-        for actor in (governance, erp, *signers):
+        for actor in (governance, erp, *signers, verifier, relayer):
             print(f"    {actor.role:28} {actor.address}")
 
         step("governance deploys the registry")
@@ -90,6 +92,25 @@ class Demo:
         status = self.act(None, "status", "--root", root)
         if "state         anchored" not in status:
             raise DemoError("the report is not anchored")
+
+        step("governance accredits the verifier for all 12 fields, for a year")
+        year = str(int(time.time()) + 365 * 86400)
+        self.act(
+            governance, "accredit", "--verifier", verifier.address, "--id", "DEMO-TUV-CERT-0001",
+            "--all-fields", "--valid-until", year,
+        )  # fmt: skip
+
+        step("the verifier signs its attestation offline (its key could sit in an HSM)")
+        certificate = cast.workdir / "audit-certificate.txt"
+        certificate.write_text(f"Audit certificate for report {root}: all 12 fields verified.\n")
+        signed = cast.workdir / "attestation.json"
+        self.act(
+            verifier, "attest", "--sealed", str(sealed_path), "--verdict", "pass", "--all-fields",
+            "--evidence", str(certificate), "--out", str(signed),
+        )  # fmt: skip
+
+        step("a relayer submits the signed attestation")
+        self.act(relayer, "attest", "--relay", str(signed))
 
 
 def main() -> int:

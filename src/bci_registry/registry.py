@@ -15,20 +15,25 @@ class InputError(ValueError):
     """A value given on the command line or in a file is malformed."""
 
 
-def organisation_id(value: str) -> bytes:
-    """An organisation id: 0x + 64 hex digits, or up to 32 UTF-8 bytes zero-padded.
+def text_id(value: str, what: str) -> bytes:
+    """A 32-byte id: 0x + 64 hex digits, or up to 32 UTF-8 bytes zero-padded.
 
-    The text form (e.g. an EORI number) stays readable in explorers and logs.
+    The text form (an EORI number, a verifier's name) stays readable in
+    explorers and logs.
     """
     if value.startswith("0x"):
-        raw = _hex(value, "organisation id")
+        raw = _hex(value, what)
         if len(raw) != 32:
-            raise InputError(f"organisation id {value!r} must be 32 bytes (64 hex digits)")
+            raise InputError(f"{what} {value!r} must be 32 bytes (64 hex digits)")
         return raw
     encoded = value.encode()
     if not encoded or len(encoded) > 32:
-        raise InputError(f"organisation id {value!r} must be 1 to 32 bytes of text")
+        raise InputError(f"{what} {value!r} must be 1 to 32 bytes of text")
     return encoded.ljust(32, b"\0")
+
+
+def organisation_id(value: str) -> bytes:
+    return text_id(value, "organisation id")
 
 
 def organisation_label(raw: bytes) -> str:
