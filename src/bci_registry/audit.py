@@ -1,9 +1,10 @@
-"""Rebuild the registry's state from its event log alone.
+"""Rebuild the registries' state from their event logs alone.
 
 The event log is the audit trail: an auditor who trusts no view function can
-replay the events, in chain order, and obtain every organisation and report
-record. The unit tests replay a scenario and compare the result with the
-contract's views field by field.
+replay the events of the report registry and the attestation registry, in
+chain order, and obtain every organisation, report, verifier and attestation
+record. The unit tests replay scenarios and compare the result with the
+contracts' views field by field.
 """
 
 from __future__ import annotations
@@ -53,9 +54,38 @@ class ReportRecord:
 
 
 @dataclass
+class VerifierRecord:
+    verifier_id: bytes
+    index: int
+    scope: int = 0
+    valid_from: int = 0
+    valid_until: int = 0
+    suspended: bool = False
+    for_cause: bool = False
+    invalid_since: int = 0
+    nonce_base: int = 0
+    used_nonces: set[int] = field(default_factory=set)
+
+
+@dataclass
+class AttestationRecord:
+    verdict: int
+    fields: int
+    evidence: bytes
+    verified_at: int
+    expires_at: int
+    attested_at: int
+    revoked_at: int = 0
+    revocation_reason: int = 0
+
+
+@dataclass
 class RegistryState:
     organisations: dict[bytes, OrganisationRecord] = field(default_factory=dict)
     reports: dict[bytes, ReportRecord] = field(default_factory=dict)
+    verifiers: dict[str, VerifierRecord] = field(default_factory=dict)
+    #: (report root, verifier address) -> its current attestation
+    attestations: dict[tuple[bytes, str], AttestationRecord] = field(default_factory=dict)
     paused: bool = False
 
 
@@ -146,4 +176,44 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 state.paused = True
             case "Unpaused":
                 state.paused = False
+            case _:
+                _replay_attestation_event(state, event)
     return state
+
+
+def _replay_attestation_event(state: RegistryState, event: LoggedEvent) -> None:
+    a, verifiers = event.args, state.verifiers
+    match event.name:
+        case "VerifierAccredited":
+            v = verifiers.setdefault(
+                str(a["verifier"]), VerifierRecord(bytes(a["verifier_id"]), int(a["index"]))
+            )
+            v.verifier_id, v.scope = bytes(a["verifier_id"]), int(a["scope"])
+            v.valid_from, v.valid_until = int(a["valid_from"]), int(a["valid_until"])
+            v.suspended = False
+        case "AccreditationExtended":
+            verifiers[str(a["verifier"])].valid_until = int(a["valid_until"])
+        case "VerifierSuspended":
+            verifiers[str(a["verifier"])].suspended = True
+        case "VerifierSuspendedForCause":
+            v = verifiers[str(a["verifier"])]
+            v.suspended, v.for_cause, v.invalid_since = True, True, int(a["invalid_since"])
+        case "VerifierNonceUsed":
+            # Nonces are a sliding window: the base moves past every used nonce below it.
+            v = verifiers[str(a["verifier"])]
+            v.used_nonces.add(int(a["nonce"]))
+            while v.nonce_base in v.used_nonces:
+                v.used_nonces.remove(v.nonce_base)
+                v.nonce_base += 1
+        case "AttestationMade":
+            state.attestations[(bytes(a["report"]), str(a["verifier"]))] = AttestationRecord(
+                verdict=int(a["verdict"]),
+                fields=int(a["fields"]),
+                evidence=bytes(a["evidence"]),
+                verified_at=int(a["verified_at"]),
+                expires_at=int(a["expires_at"]),
+                attested_at=event.block_timestamp,
+            )
+        case "AttestationRevoked":
+            record = state.attestations[(bytes(a["report"]), str(a["verifier"]))]
+            record.revoked_at, record.revocation_reason = event.block_timestamp, int(a["reason"])

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ORGANISATION, Devnet
 
 from bci_registry.demo import seal_sample
+from conftest import ORGANISATION, Devnet
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +38,9 @@ def sign_approvals(devnet: Devnet, root: str, who: list[int], tag: str) -> list[
 
 def test_two_offline_approvals_anchor_in_one_transaction(devnet: Devnet, root: str) -> None:
     approvals = sign_approvals(devnet, root, [0, 2], "ok")
-    result = devnet.cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root,
-                             *approvals)
+    result = devnet.cast.run(
+        devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals
+    )
     assert "anchored" in result.stdout and "2 approvals" in result.stdout
     status = json.loads(devnet.cast.run(None, "status", "--root", root, "--json").stdout)
     assert status["state"] == "anchored"
@@ -47,8 +48,16 @@ def test_two_offline_approvals_anchor_in_one_transaction(devnet: Devnet, root: s
     assert status["organisation"] == ORGANISATION
     assert status["approvers"] == 0b101
     # Running the same submission again is refused by the chain, not duplicated.
-    again = devnet.cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root,
-                            *approvals, check=False)
+    again = devnet.cast.run(
+        devnet.erp,
+        "submit",
+        "--organisation",
+        ORGANISATION,
+        "--root",
+        root,
+        *approvals,
+        check=False,
+    )
     assert again.returncode == 1
     assert "report already known" in again.stderr
 
@@ -67,8 +76,18 @@ def test_approval_from_stranger_is_refused(devnet: Devnet, tmp_path: Path) -> No
         devnet.verifier, "approve", "--organisation", ORGANISATION, "--root", root,
         "--deadline", DEADLINE, "--out", str(path),
     )  # fmt: skip
-    result = devnet.cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root,
-                             *approvals, "--approval", str(path), check=False)
+    result = devnet.cast.run(
+        devnet.erp,
+        "submit",
+        "--organisation",
+        ORGANISATION,
+        "--root",
+        root,
+        *approvals,
+        "--approval",
+        str(path),
+        check=False,
+    )
     assert result.returncode == 1
     assert "signature from a non-signer" in result.stderr
     status = json.loads(devnet.cast.run(None, "status", "--root", root, "--json").stdout)
@@ -79,8 +98,9 @@ def test_wrong_passphrase_is_refused_before_anything_is_sent(devnet: Devnet) -> 
     env_backup = devnet.cast.env.copy()
     try:
         wrong = type(devnet.erp)(devnet.erp.role, devnet.erp.alias, devnet.erp.address, "not-it")
-        result = devnet.cast.run(wrong, "submit", "--organisation", ORGANISATION,
-                                 "--root", "0x" + "55" * 32, check=False)
+        result = devnet.cast.run(
+            wrong, "submit", "--organisation", ORGANISATION, "--root", "0x" + "55" * 32, check=False
+        )
     finally:
         devnet.cast.env = env_backup
     assert result.returncode == 2

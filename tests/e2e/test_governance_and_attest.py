@@ -1,4 +1,4 @@
-"""Governance and verifier scripts over JSON-RPC: accredit, attest offline + relay, suspend, pause."""
+"""Governance and verifier scripts over JSON-RPC: accredit, attest offline, relay, suspend, pause."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
-from conftest import ORGANISATION, Devnet
 
 from bci_registry.demo import seal_sample
+from conftest import ORGANISATION, Devnet
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,9 @@ def anchor_sample(devnet: Devnet) -> tuple[str, str]:
             "--deadline", DEADLINE, "--out", str(path),
         )  # fmt: skip
         approvals += ["--approval", str(path)]
-    devnet.cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals)
+    devnet.cast.run(
+        devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals
+    )
     return root, str(sealed)
 
 
@@ -54,7 +56,10 @@ def test_accredit_attest_offline_relay_then_suspend_and_pause(devnet: Devnet) ->
     document = json.loads(signed.read_text())
     assert document["format"] == "bci-attestation/1"
     assert document["message"]["report"] == root
-    assert "relayed the attestation" in cast.run(devnet.relayer, "attest", "--relay", str(signed)).stdout
+    assert (
+        "relayed the attestation"
+        in cast.run(devnet.relayer, "attest", "--relay", str(signed)).stdout
+    )
     # The nonce is spent: the same file cannot be relayed twice.
     again = cast.run(devnet.relayer, "attest", "--relay", str(signed), check=False)
     assert again.returncode == 1
@@ -66,16 +71,29 @@ def test_accredit_attest_offline_relay_then_suspend_and_pause(devnet: Devnet) ->
     bad = cast.run(devnet.relayer, "attest", "--relay", str(tampered), check=False)
     assert bad.returncode == 2 and str(tampered) in bad.stderr
 
-    cast.run(devnet.governance, "suspend", "--verifier", devnet.verifier.address,
-             "--for-cause-since", "0")
+    cast.run(
+        devnet.governance,
+        "suspend",
+        "--verifier",
+        devnet.verifier.address,
+        "--for-cause-since",
+        "0",
+    )
     cast.run(devnet.governance, "suspend", "--organisation", ORGANISATION)
     suspended = json.loads(cast.run(None, "status", "--root", root, "--json").stdout)
     assert suspended["organisation_status"] == "suspended"
     cast.run(devnet.governance, "suspend", "--organisation", ORGANISATION, "--reinstate")
 
     cast.run(devnet.governance, "pause")
-    paused = cast.run(devnet.erp, "submit", "--organisation", ORGANISATION,
-                      "--root", "0x" + "12" * 32, check=False)
+    paused = cast.run(
+        devnet.erp,
+        "submit",
+        "--organisation",
+        ORGANISATION,
+        "--root",
+        "0x" + "12" * 32,
+        check=False,
+    )
     assert paused.returncode == 1 and "paused" in paused.stderr
     cast.run(devnet.governance, "pause", "--unpause")
     cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", "0x" + "12" * 32)
@@ -85,10 +103,27 @@ def test_governance_scripts_refuse_outsiders_and_bad_input(devnet: Devnet) -> No
     cast = devnet.cast
     outsider = cast.run(devnet.relayer, "pause", check=False)
     assert outsider.returncode == 1 and "may not pause" in outsider.stderr
-    both = cast.run(devnet.governance, "suspend", "--organisation", ORGANISATION,
-                    "--verifier", devnet.verifier.address, check=False)
+    both = cast.run(
+        devnet.governance,
+        "suspend",
+        "--organisation",
+        ORGANISATION,
+        "--verifier",
+        devnet.verifier.address,
+        check=False,
+    )
     assert both.returncode == 2 and "either --organisation or --verifier" in both.stderr
-    unknown = cast.run(devnet.governance, "accredit", "--verifier", devnet.verifier.address,
-                       "--id", "X", "--field", "colour", "--valid-until", "2030-01-01T00:00:00Z",
-                       check=False)
+    unknown = cast.run(
+        devnet.governance,
+        "accredit",
+        "--verifier",
+        devnet.verifier.address,
+        "--id",
+        "X",
+        "--field",
+        "colour",
+        "--valid-until",
+        "2030-01-01T00:00:00Z",
+        check=False,
+    )
     assert unknown.returncode == 2 and "colour" in unknown.stderr

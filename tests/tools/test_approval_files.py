@@ -26,7 +26,9 @@ ROOT = keccak(text="root")
 
 def signed_file(key: bytes, deadline: int = 2_000_000_000) -> ApprovalFile:
     message = approval_message(ORG, ROOT, bytes(32), 1, deadline)
-    return ApprovalFile(DOMAIN, ORG, ROOT, bytes(32), 1, deadline, sign(key, DOMAIN, "Approval", message))
+    return ApprovalFile(
+        DOMAIN, ORG, ROOT, bytes(32), 1, deadline, sign(key, DOMAIN, "Approval", message)
+    )
 
 
 def test_round_trip_and_signature_recovers_signer(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from eth_utils import keccak
 
 from bci_registry.attestations import AttestationDomain, SignedAttestation, attestation_message
 from bci_registry.attestations import sign as sign_attestation_message
+from bci_registry.audit import LoggedEvent
 from bci_registry.eip712 import Domain
 from bci_registry.signatures import SignedApproval, pack, sign
 
@@ -62,12 +63,19 @@ def domain(registry: Any, chain: Any) -> Domain:
 
 @pytest.fixture
 def org(registry: Any, governance: Any, signers: list[Any], submitter: Any) -> bytes:
-    registry.register_organisation(ORG, [s.address for s in signers[:3]], 2, [submitter], sender=governance)
+    registry.register_organisation(
+        ORG, [s.address for s in signers[:3]], 2, [submitter], sender=governance
+    )
     return ORG
 
 
-def approval(org: bytes, report: bytes, supersedes: bytes = bytes(32), version: int = 1,
-             deadline: int = FAR_FUTURE) -> dict[str, Any]:
+def approval(
+    org: bytes,
+    report: bytes,
+    supersedes: bytes = bytes(32),
+    version: int = 1,
+    deadline: int = FAR_FUTURE,
+) -> dict[str, Any]:
     return {
         "organisation": org,
         "report": report,
@@ -79,8 +87,9 @@ def approval(org: bytes, report: bytes, supersedes: bytes = bytes(32), version: 
 
 @pytest.fixture
 def sign_as(domain: Domain) -> Callable[..., SignedApproval]:
-    def _sign(account: Any, primary_type: str, message: dict[str, Any],
-              on_domain: Domain | None = None) -> SignedApproval:
+    def _sign(
+        account: Any, primary_type: str, message: dict[str, Any], on_domain: Domain | None = None
+    ) -> SignedApproval:
         return sign(account.private_key, on_domain or domain, primary_type, message)
 
     return _sign
@@ -232,3 +241,20 @@ def sign_attestation(att_domain: AttestationDomain) -> Callable[..., SignedAttes
         )
 
     return _sign
+
+
+def contract_events(contract: Any, chain: Any) -> list[LoggedEvent]:
+    """Every event a contract has emitted, as the audit replay takes them."""
+    events = []
+    for abi in contract.contract_type.events:
+        for log in getattr(contract, abi.name).range(0, chain.blocks.height + 1):
+            events.append(
+                LoggedEvent(
+                    name=log.event_name,
+                    args=dict(log.event_arguments),
+                    block_number=log.block_number,
+                    log_index=log.log_index,
+                    block_timestamp=chain.blocks[log.block_number].timestamp,
+                )
+            )
+    return events

@@ -52,4 +52,10 @@ def test_attestation_domain_is_reported_by_contract(attestation_registry: Any, c
 
 def test_domain_is_reported_by_contract(registry: Any, chain: Any) -> None:
     fields, name, version, chain_id, contract, _salt, _ext = registry.eip712Domain()
-    assert (name, version, chain_id, contract) == ("BCI Report Registry", "1", chain.chain_id, registry.address)
+    assert fields == b"\x0f"  # name, version, chainId, verifyingContract
+    assert (name, version, chain_id, contract) == (
+        "BCI Report Registry",
+        "1",
+        chain.chain_id,
+        registry.address,
+    )

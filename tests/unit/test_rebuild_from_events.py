@@ -4,24 +4,8 @@ from typing import Any
 
 from eth_utils import keccak
 
-from bci_registry.audit import LoggedEvent, rebuild
-from conftest import FAR_FUTURE, OTHER_ORG, approval
-
-
-def registry_events(registry: Any, chain: Any) -> list[LoggedEvent]:
-    events = []
-    for abi in registry.contract_type.events:
-        for log in getattr(registry, abi.name).range(0, chain.blocks.height + 1):
-            events.append(
-                LoggedEvent(
-                    name=log.event_name,
-                    args=dict(log.event_arguments),
-                    block_number=log.block_number,
-                    log_index=log.log_index,
-                    block_timestamp=chain.blocks[log.block_number].timestamp,
-                )
-            )
-    return events
+from bci_registry.audit import rebuild
+from conftest import FAR_FUTURE, OTHER_ORG, approval, contract_events
 
 
 def test_state_rebuilt_from_logs_matches_views(
@@ -115,7 +99,7 @@ def test_state_rebuilt_from_logs_matches_views(
     registry.suspend_organisation(OTHER_ORG, sender=governance)
     registry.pause(sender=pauser)
 
-    state = rebuild(registry_events(registry, chain))
+    state = rebuild(contract_events(registry, chain))
 
     assert state.paused == registry.paused()
     assert set(state.organisations) == {org, OTHER_ORG}
