@@ -41,7 +41,12 @@ def cli(network, account, governance, pauser, force):
     deployed = {}
     registry = deployer.deploy(project.ReportRegistry, governance, pauser)
     attestations = deployer.deploy(project.AttestationRegistry, registry.address)
-    for key, contract in (("report_registry", registry), ("attestation_registry", attestations)):
+    multicall = deployer.deploy(project.Multicall)  # batches customs reads
+    for key, contract in (
+        ("report_registry", registry),
+        ("attestation_registry", attestations),
+        ("multicall", multicall),
+    ):
         receipt = chain.get_receipt(contract.txn_hash)
         deployed[key] = DeployedContract(contract.address, receipt.block_number, receipt.txn_hash)
     path = save(
@@ -58,4 +63,5 @@ def cli(network, account, governance, pauser, force):
     )
     click.echo(f"report registry      {registry.address}")
     click.echo(f"attestation registry {attestations.address}")
+    click.echo(f"multicall            {multicall.address}")
     click.echo(f"manifest written to {path}")

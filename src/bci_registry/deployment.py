@@ -39,6 +39,8 @@ class Deployment:
     governance: str
     pauser: str
     compiler: str
+    #: Batches customs reads (`contracts/Multicall.vy`); None in older manifests.
+    multicall: DeployedContract | None = None
 
     @property
     def registry(self) -> str:
@@ -56,6 +58,8 @@ class Deployment:
         contracts = {
             name: DeployedContract(**data[name]) for name in ("report_registry", "attestation_registry")
         }
+        if data.get("multicall") is not None:
+            contracts["multicall"] = DeployedContract(**data["multicall"])
         return cls(**{**data, **contracts})
 
 
@@ -70,19 +74,31 @@ def manifest_path(network: str) -> Path:
 
 def load(network: str) -> Deployment:
     path = manifest_path(network)
+    if not path.exists():
+        raise DeploymentError(
+            f"no deployment manifest for network '{network}' at {path}: run `ape run deploy` first"
+        )
+    return load_path(path)
+
+
+def load_path(path: Path) -> Deployment:
+    """A manifest from any file (the customs console takes it as `--manifest PATH`)."""
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
-        raise DeploymentError(
-            f"no deployment manifest for network '{network}' at {path}: run `ape run deploy` first"
-        ) from None
-    except json.JSONDecodeError as exc:
+        raise DeploymentError(f"no deployment manifest at {path}") from None
+    except OSError as exc:
+        raise DeploymentError(f"cannot read the deployment manifest {path}: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DeploymentError(f"{path} is not valid JSON: {exc}") from exc
     try:
         deployment = Deployment.from_json(data)
-    except (TypeError, KeyError) as exc:
+    except (TypeError, KeyError, AttributeError) as exc:
         raise DeploymentError(f"{path} is not a deployment manifest: {exc}") from exc
-    for address in (deployment.registry, deployment.attestations):
+    addresses = [deployment.registry, deployment.attestations]
+    if deployment.multicall is not None:
+        addresses.append(deployment.multicall.address)
+    for address in addresses:
         if not is_checksum_address(address):
             raise DeploymentError(f"{path}: {address!r} is not a checksummed address")
     return deployment

@@ -1,4 +1,4 @@
-"""Governance and verifier scripts over JSON-RPC: accredit, attest offline, relay, suspend, pause."""
+"""Governance and verifier scripts over JSON-RPC: accredit, attest, relay, suspend, pause."""
 
 from __future__ import annotations
 
