@@ -8,7 +8,7 @@ ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 export APE_DATA_FOLDER := $(CURDIR)/.devnet/ape-data
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(dir $(ANVIL)):$(PATH)
 
-.PHONY: all setup test test-unit test-e2e demo bench lint compile clean
+.PHONY: all setup test fuzz demo bench lint compile clean
 
 all: test
 
@@ -35,6 +35,10 @@ compile: setup
 test: setup
 	$(BIN)/ape test tests -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+# A long property-testing campaign (not part of `make test`).
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/ape test tests/unit tests/report -p no:cacheprovider -k "not e2e"
 
 demo: setup
 	$(BIN)/python -m bci_registry.demo
