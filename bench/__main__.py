@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bci_registry import devnode
-from bench import report_throughput
+from bench import report_throughput, verify_timing
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -58,6 +58,7 @@ def main() -> int:
     (RESULTS / "gas.json").write_text(json.dumps(records, indent=2) + "\n")
     print_gas_table(records)
     report_throughput.run()
+    verify_timing.run()
     print(f"\nresults in {RESULTS}")
     return 0
 

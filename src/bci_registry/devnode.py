@@ -6,16 +6,15 @@ address is ever a target.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bci_registry import jsonrpc
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ANVIL = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -34,18 +33,12 @@ class NodeError(RuntimeError):
 
 def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
     """One JSON-RPC call; raises NodeError with the node's message on failure."""
-    body = json.dumps(
-        {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}
-    ).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            reply = json.loads(response.read())
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise NodeError(f"node at {url} is unreachable ({exc})") from exc
-    if "error" in reply:
-        raise NodeError(f"{method} failed at {url}: {reply['error'].get('message')}")
-    return reply["result"]
+        return jsonrpc.request(url, method, params, timeout)
+    except jsonrpc.RpcUnreachable as exc:
+        raise NodeError(f"node at {url} is unreachable ({exc})") from None
+    except jsonrpc.RpcError as exc:
+        raise NodeError(f"{exc} (at {url})") from None
 
 
 @dataclass

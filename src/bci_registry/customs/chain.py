@@ -1,0 +1,256 @@
+"""Reading ``customs_view`` from the chain: one ``eth_call`` per report, one per batch.
+
+A ``Node`` is anything that can make an ``eth_call``: ``Web3Node`` wraps a
+web3.py ``Web3`` (the console's own HTTP connection, or Ape's connected
+``chain.provider.web3``). ``ChainReader`` checks the node is the manifest's
+chain, then reads:
+
+- one report: ``AttestationRegistry.customs_view(root)``, one ``eth_call``;
+- several: ``aggregate3`` of the manifest's multicall contract (or the
+  canonical Multicall3 if the manifest names none and the chain has it), one
+  ``eth_call`` per ``MAX_BATCH`` reports, every answer from the same block.
+
+Rare cases cost more calls, never a wrong answer: a report with more than 32
+attestations is paged with ``attestations(root, start)``; an answer the
+multicall cut short or could not give is asked again alone; a batch the node
+refuses (e.g. over its ``eth_call`` gas cap) is split in halves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, Protocol, TypeVar
+
+from bci_registry import jsonrpc
+from bci_registry.customs.abi import function
+from bci_registry.customs.errors import ChainUnavailable
+from bci_registry.customs.view import CustomsView
+from bci_registry.deployment import Deployment
+
+#: Reports per multicall (the multicall contract's ``MAX_CALLS``).
+MAX_BATCH = 100
+#: Attestations per page of ``customs_view`` / ``attestations`` (``MAX_ATTESTATIONS``).
+PAGE_SIZE = 32
+#: Where Multicall3 lives on nearly every public chain (not on anvil or Ape's test chain).
+MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+T = TypeVar("T")
+
+
+class NodeUnreachable(ChainUnavailable):
+    """No answer at all: connection refused, timed out, not an RPC endpoint."""
+
+
+class Node(Protocol):
+    """The three JSON-RPC reads the customs check needs."""
+
+    #: Where the node is, for messages (a URL or an Ape network name).
+    where: str
+
+    def chain_id(self) -> int: ...
+
+    def call(self, to: str, data: bytes) -> bytes: ...
+
+    def code(self, address: str) -> bytes: ...
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    match = _ERRNO.search(text)
+    if match:
+        return match.group(1).strip().lower()
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+class Web3Node:
+    """A ``Node`` over a web3.py ``Web3`` instance; errors become ``ChainUnavailable``."""
+
+    def __init__(self, web3: Any, where: str) -> None:
+        self.web3 = web3
+        self.where = where
+
+    def _ask(self, what: str, request: Callable[[], T]) -> T:
+        try:
+            return request()
+        except Exception as exc:
+            from web3.exceptions import ContractLogicError
+
+            # requests' errors (refused, timed out, not HTTP 200) are OSErrors.
+            if isinstance(exc, OSError):
+                reason = _describe(exc)
+                raise NodeUnreachable(f"node at {self.where} is unreachable ({reason})") from None
+            if isinstance(exc, ContractLogicError):
+                raise ChainUnavailable(f"{what} reverted on {self.where}: {exc}") from None
+            reason = _describe(exc)
+            raise ChainUnavailable(f"node at {self.where} failed on {what}: {reason}") from None
+
+    def chain_id(self) -> int:
+        return int(self._ask("eth_chainId", lambda: self.web3.eth.chain_id))
+
+    def call(self, to: str, data: bytes) -> bytes:
+        answer = self._ask("eth_call", lambda: self.web3.eth.call({"to": to, "data": data}))
+        return bytes(answer)
+
+    def code(self, address: str) -> bytes:
+        return bytes(self._ask("eth_getCode", lambda: self.web3.eth.get_code(address)))
+
+
+class HttpNode:
+    """A ``Node`` over plain HTTP JSON-RPC (standard library): the console's lean path."""
+
+    def __init__(self, rpc_url: str, timeout: float = 10.0) -> None:
+        self.where = rpc_url
+        self.timeout = timeout
+
+    def _ask(self, method: str, params: list[Any]) -> Any:
+        try:
+            return jsonrpc.request(self.where, method, params, self.timeout)
+        except jsonrpc.RpcUnreachable as exc:
+            raise NodeUnreachable(f"node at {self.where} is unreachable ({exc})") from None
+        except jsonrpc.RpcError as exc:
+            raise ChainUnavailable(f"node at {self.where} failed on {exc}") from None
+
+    def _bytes(self, method: str, params: list[Any]) -> bytes:
+        answer = self._ask(method, params)
+        if not isinstance(answer, str) or not answer.startswith("0x"):
+            raise ChainUnavailable(f"node at {self.where} gave no data for {method}")
+        return bytes.fromhex(answer[2:])
+
+    def chain_id(self) -> int:
+        return int(self._ask("eth_chainId", []), 16)
+
+    def call(self, to: str, data: bytes) -> bytes:
+        return self._bytes("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
+
+    def code(self, address: str) -> bytes:
+        return self._bytes("eth_getCode", [address, "latest"])
+
+
+def http_node(rpc_url: str, timeout: float = 10.0) -> HttpNode:
+    """A plain HTTP JSON-RPC connection: no retries, so a dead node fails fast."""
+    return HttpNode(rpc_url, timeout)
+
+
+class ChainReader:
+    """Reads customs views of the deployment the manifest describes."""
+
+    def __init__(self, node: Node, deployment: Deployment, batch_size: int = MAX_BATCH) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise ValueError(f"batch size must be 1 to {MAX_BATCH}")
+        self.node = node
+        self.deployment = deployment
+        self.batch_size = batch_size
+        self._multicall: str | None = None
+        self._multicall_known = False
+
+    @property
+    def registry(self) -> str:
+        return self.deployment.attestations
+
+    def check_chain(self) -> int:
+        """The node's chain id; ChainUnavailable unless it is the manifest's."""
+        chain_id = self.node.chain_id()
+        if chain_id != self.deployment.chain_id:
+            raise ChainUnavailable(
+                f"the node at {self.node.where} is chain {chain_id}, but the manifest for "
+                f"{self.deployment.network} names chain {self.deployment.chain_id}"
+            )
+        return chain_id
+
+    # ---------------------------------------------------------------- reads
+
+    def views(self, roots: Sequence[bytes]) -> dict[bytes, CustomsView]:
+        """The customs view of every root: one call for one root, one per batch otherwise."""
+        unique = list(dict.fromkeys(roots))
+        if len(unique) == 1:
+            return {unique[0]: self.view(unique[0])}
+        multicall = self.multicall_address()
+        if multicall is None:
+            return {root: self.view(root) for root in unique}
+        out: dict[bytes, CustomsView] = {}
+        for start in range(0, len(unique), self.batch_size):
+            out.update(self._batch(multicall, unique[start : start + self.batch_size]))
+        return out
+
+    def view(self, root: bytes) -> CustomsView:
+        """One report's customs view: one ``eth_call`` (more only past 32 attestations)."""
+        customs_view = function("AttestationRegistry", "customs_view")
+        answer = self.node.call(self.registry, customs_view.encode(root))
+        if not answer:
+            self._no_contract(self.registry, "attestation registry")
+        return self._complete(root, customs_view.decode(answer)[0])
+
+    def multicall_address(self) -> str | None:
+        """The manifest's multicall; else Multicall3 if the chain has it; else None."""
+        if not self._multicall_known:
+            if self.deployment.multicall is not None:
+                self._multicall = self.deployment.multicall.address
+            elif self.node.code(MULTICALL3):
+                self._multicall = MULTICALL3
+            self._multicall_known = True
+        return self._multicall
+
+    # ------------------------------------------------------------ internals
+
+    def _batch(self, multicall: str, roots: list[bytes]) -> dict[bytes, CustomsView]:
+        aggregate3 = function("Multicall", "aggregate3")
+        customs_view = function("AttestationRegistry", "customs_view")
+        calls = [(self.registry, True, customs_view.encode(root)) for root in roots]
+        try:
+            answer = self.node.call(multicall, aggregate3.encode(calls))
+        except NodeUnreachable:
+            raise
+        except ChainUnavailable:
+            if len(roots) == 1:
+                return {roots[0]: self.view(roots[0])}
+            half = len(roots) // 2  # e.g. over the node's eth_call gas cap
+            return {
+                **self._batch(multicall, roots[:half]),
+                **self._batch(multicall, roots[half:]),
+            }
+        if not answer:
+            self._no_contract(multicall, "multicall contract")
+        results = aggregate3.decode(answer)[0]
+        if len(results) != len(roots):
+            raise ChainUnavailable(
+                f"the multicall at {multicall} answered {len(results)} results "
+                f"for {len(roots)} calls"
+            )
+        out: dict[bytes, CustomsView] = {}
+        for root, result in zip(roots, results, strict=True):
+            data = bytes(result["returnData"])
+            try:
+                if not result["success"] or not data:
+                    raise ChainUnavailable("no answer in the batch")
+                out[root] = self._complete(root, customs_view.decode(data)[0])
+            except ChainUnavailable:
+                out[root] = self.view(root)  # cut short or failed in the batch: ask alone
+        return out
+
+    def _complete(self, root: bytes, decoded: dict[str, Any]) -> CustomsView:
+        """Page on past the first 32 attestations (only a report with more pays for it)."""
+        more: list[dict[str, Any]] = []
+        if not decoded["complete"]:
+            attestations = function("AttestationRegistry", "attestations")
+            last = decoded["attestations"][-1]
+            while True:
+                data = self.node.call(
+                    self.registry, attestations.encode(root, last["verifier_index"] + 1)
+                )
+                page = attestations.decode(data)[0]
+                more += page
+                if len(page) < PAGE_SIZE:
+                    break
+                last = page[-1]
+        return CustomsView.from_abi(decoded, tuple(more))
+
+    def _no_contract(self, address: str, what: str) -> NoReturn:
+        raise ChainUnavailable(
+            f"no {what} at {address} on {self.node.where} (chain {self.deployment.chain_id}): "
+            f"the node was reset since the deployment, or the manifest for "
+            f"{self.deployment.network} describes another deployment"
+        )

@@ -1,0 +1,348 @@
+"""The customs checks: a report file, its customs view and the policy give a verdict.
+
+Pure functions of their inputs (no chain, no clock: "now" is the view's
+``checked_at``), so every reason can be tested with fabricated views. Every
+check is always listed, passed or failed, with a detail a person can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bci_registry.customs.errors import CustomsInputError
+from bci_registry.customs.evidence import SEALED, Evidence
+from bci_registry.customs.policy import Policy
+from bci_registry.customs.view import (
+    ORGANISATION_ACTIVE,
+    ORGANISATION_SUSPENDED,
+    PENDING,
+    REVOKED,
+    SUPERSEDED,
+    UNKNOWN,
+    VERDICT_FAIL,
+    VERDICT_PASS,
+    VERDICT_QUALIFIED,
+    ZERO32,
+    AttestationRecord,
+    CustomsView,
+)
+from bci_registry.report.fields import REPORT_FIELDS, fields_from_mask
+
+#: The checks in the order they are listed: (id, title).
+CHECKS = (
+    ("file", "file proves the root"),
+    ("disclosed_fields", "required fields disclosed"),
+    ("anchored", "anchored"),
+    ("approvals", "threshold approvals"),
+    ("organisation", "organisation active"),
+    ("not_revoked", "not revoked"),
+    ("not_superseded", "not superseded"),
+    ("attestation", "valid attestation"),
+    ("delivery", "anchored by delivery"),
+)
+_TITLES = dict(CHECKS)
+_MAX_PROBLEMS_SHOWN = 5
+_DAY_SECONDS = 86_400
+
+
+def iso(timestamp: int) -> str:
+    """``2026-01-02T03:04:05Z``."""
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def span(seconds: int) -> str:
+    """A duration for people: ``2 d 3 h``, ``3 h 5 min``, ``42 s``."""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, _DAY_SECONDS)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def short(value: str) -> str:
+    """``0x1234…abcd`` for a long hex value."""
+    return value if len(value) <= 14 else f"{value[:6]}…{value[-4:]}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """When the shipment was delivered, and where that time came from."""
+
+    time: int
+    source: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"time": self.time, "iso": iso(self.time), "source": self.source}
+
+
+def delivery_for(evidence: Evidence, given: int | None) -> Delivery:
+    """``--delivery`` if given; else the end (UTC) of the file's shipment delivery date."""
+    if given is not None:
+        return Delivery(given, "--delivery")
+    if evidence.delivery_date is not None:
+        day = dt.date.fromisoformat(evidence.delivery_date)
+        start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+        return Delivery(
+            start + _DAY_SECONDS - 1,
+            f"shipment.deliveryDate {evidence.delivery_date} in the file, end of that day UTC",
+        )
+    raise CustomsInputError(
+        f"{evidence.path}: no delivery time: pass --delivery "
+        "(the file does not disclose the shipment field and its delivery date)"
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    ok: bool
+    detail: str
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self.id]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ReportVerdict:
+    """Every check of one report file, and the data they were made on."""
+
+    evidence: Evidence
+    delivery: Delivery
+    view: CustomsView
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def failed(self) -> tuple[Check, ...]:
+        return tuple(check for check in self.checks if not check.ok)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.evidence.path,
+            "kind": self.evidence.kind,
+            "root": self.evidence.root_hex,
+            "verdict": "PASS" if self.passed else "FAIL",
+            "checks": [check.to_json() for check in self.checks],
+            "delivery": self.delivery.to_json(),
+            "disclosed_fields": list(self.evidence.fields),
+            "checked_at": self.view.checked_at,
+            "chain": self.view.to_json(),
+        }
+
+
+def judge(
+    evidence: Evidence, view: CustomsView, policy: Policy, delivery: Delivery
+) -> ReportVerdict:
+    """Run every check on one report."""
+    checks = (
+        _file(evidence),
+        _disclosed(evidence, policy),
+        _anchored(view),
+        _approvals(view, policy),
+        _organisation(view),
+        _not_revoked(view),
+        _not_superseded(view),
+        _attestation(view, policy),
+        _delivery(view, policy, delivery),
+    )
+    return ReportVerdict(evidence=evidence, delivery=delivery, view=view, checks=checks)
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _file(evidence: Evidence) -> Check:
+    if evidence.proves_root:
+        if evidence.kind == SEALED:
+            return Check("file", True, f"its {len(REPORT_FIELDS)} fields recompute the root")
+        names = ", ".join(evidence.fields)
+        count = len(evidence.fields)
+        return Check(
+            "file", True, f"its {count} disclosed fields ({names}) prove the root by multiproof"
+        )
+    shown = list(evidence.problems[:_MAX_PROBLEMS_SHOWN])
+    if len(evidence.problems) > len(shown):
+        shown.append(f"and {len(evidence.problems) - len(shown)} more")
+    return Check("file", False, f"it does not prove the root: {'; '.join(shown)}")
+
+
+def _disclosed(evidence: Evidence, policy: Policy) -> Check:
+    if evidence.kind == SEALED:
+        return Check("disclosed_fields", True, "sealed report: every field is in the file")
+    if not policy.require_disclosed_fields:
+        names = ", ".join(evidence.fields) or "none"
+        return Check("disclosed_fields", True, f"not required by the policy (disclosed: {names})")
+    missing = [name for name in policy.required_fields if name not in evidence.fields]
+    if missing:
+        return Check("disclosed_fields", False, f"not disclosed: {', '.join(missing)}")
+    count = len(policy.required_fields)
+    return Check("disclosed_fields", True, f"all {count} required fields are disclosed")
+
+
+def _anchored(view: CustomsView) -> Check:
+    report = view.report
+    if report.state == UNKNOWN:
+        return Check("anchored", False, "the registry does not know this root")
+    if report.anchored_at == 0:
+        if report.state == PENDING:
+            return Check(
+                "anchored",
+                False,
+                f"pending: {report.approvals} of {report.threshold} approvals, not anchored",
+            )
+        return Check("anchored", False, f"{report.state_name} before it was ever anchored")
+    detail = f"anchored {iso(report.anchored_at)} in block {report.anchored_block}"
+    if report.supersedes != ZERO32:
+        detail += f"; it corrects {'0x' + report.supersedes.hex()}"
+    return Check("anchored", True, detail)
+
+
+def _approvals(view: CustomsView, policy: Policy) -> Check:
+    report = view.report
+    minimum = policy.minimum_approvals
+    if report.state == UNKNOWN:
+        return Check("approvals", False, "no approvals: the root is unknown")
+    if report.anchored_at == 0:
+        return Check(
+            "approvals",
+            False,
+            f"{report.approvals} of {report.threshold} approvals: the threshold was not met",
+        )
+    if report.approvals < minimum:
+        return Check(
+            "approvals",
+            False,
+            f"anchored with {report.approvals} approval{'s' if report.approvals != 1 else ''}, "
+            f"below the policy minimum of {minimum}",
+        )
+    if report.threshold > report.approvals:
+        return Check(
+            "approvals",
+            True,
+            f"{report.approvals} approvals met the threshold in force when anchored "
+            f"(the organisation's threshold is now {report.threshold}; policy minimum {minimum})",
+        )
+    return Check(
+        "approvals",
+        True,
+        f"{report.approvals} approvals (organisation threshold {report.threshold}, "
+        f"policy minimum {minimum})",
+    )
+
+
+def _organisation(view: CustomsView) -> Check:
+    report = view.report
+    name = report.organisation_name
+    if report.state == UNKNOWN:
+        return Check("organisation", False, "no organisation: the root is unknown")
+    if report.organisation_status == ORGANISATION_SUSPENDED:
+        return Check("organisation", False, f"organisation {name} is suspended by governance")
+    if report.organisation_status == ORGANISATION_ACTIVE:
+        return Check("organisation", True, f"organisation {name} is active")
+    return Check(
+        "organisation", False, f"organisation {name} has status {report.organisation_status}"
+    )
+
+
+def _not_revoked(view: CustomsView) -> Check:
+    report = view.report
+    if report.state == REVOKED:
+        return Check("not_revoked", False, f"revoked (reason code {report.revocation_reason})")
+    return Check("not_revoked", True, "not revoked")
+
+
+def _not_superseded(view: CustomsView) -> Check:
+    report = view.report
+    if report.state == SUPERSEDED:
+        successor = "0x" + report.superseded_by.hex()
+        return Check(
+            "not_superseded", False, f"superseded by {successor}: check that correction instead"
+        )
+    return Check("not_superseded", True, "no correction supersedes it")
+
+
+def shortfalls(attestation: AttestationRecord, policy: Policy) -> list[str]:
+    """Why an attestation does not satisfy the policy (empty: it does)."""
+    out: list[str] = []
+    if attestation.revoked_at:
+        out.append(
+            f"revoked {iso(attestation.revoked_at)} (reason code {attestation.revocation_reason})"
+        )
+    if attestation.expired:
+        out.append(f"expired {iso(attestation.expires_at)}")
+    if attestation.invalidated:
+        out.append("invalidated: its verifier was suspended for cause")
+    if not attestation.valid and not out:
+        out.append("not valid")
+    if attestation.verdict == VERDICT_FAIL:
+        out.append("verdict fail")
+    elif attestation.verdict == VERDICT_QUALIFIED and not policy.accept_qualified:
+        out.append("verdict qualified, and the policy accepts only pass")
+    elif attestation.verdict not in (VERDICT_PASS, VERDICT_QUALIFIED):
+        out.append(f"verdict {attestation.verdict_name}")
+    missing = policy.required_mask & ~attestation.fields
+    if missing:
+        out.append(f"does not cover {', '.join(fields_from_mask(missing))}")
+    if not policy.accepts_verifier(attestation.verifier, attestation.verifier_id):
+        out.append("verifier not accepted by the policy")
+    return out
+
+
+def _attestation(view: CustomsView, policy: Policy) -> Check:
+    if not view.attestations:
+        return Check("attestation", False, "no attestation on record")
+    judged = [(a, shortfalls(a, policy)) for a in view.attestations]
+    good = [a for a, reasons in judged if not reasons]
+    if not good:
+        reasons = "; ".join(f"{short(a.verifier)}: {', '.join(reasons)}" for a, reasons in judged)
+        return Check("attestation", False, f"none qualifies: {reasons}")
+    best = max(good, key=lambda a: a.verified_at)
+    label = short("0x" + best.verifier_id.hex())
+    detail = (
+        f"{best.verdict_name} by verifier {best.verifier} (id {label}), "
+        f"verified {iso(best.verified_at)}, valid until {iso(best.expires_at)}, "
+        f"covers the {len(policy.required_fields)} required fields"
+    )
+    if len(good) > 1:
+        detail += f" ({len(good) - 1} more qualify)"
+    return Check("attestation", True, detail)
+
+
+def _delivery(view: CustomsView, policy: Policy, delivery: Delivery) -> Check:
+    anchored_at = view.report.anchored_at
+    if anchored_at == 0:
+        return Check("delivery", False, f"not anchored; delivery {iso(delivery.time)}")
+    lag = anchored_at - delivery.time
+    tolerance = policy.anchoring_tolerance_seconds
+    when = f"delivery {iso(delivery.time)} ({delivery.source})"
+    if lag == 0:
+        return Check("delivery", True, f"anchored at the time of {when}")
+    if lag < 0:
+        return Check("delivery", True, f"anchored {span(lag)} before {when}")
+    if lag <= tolerance:
+        return Check(
+            "delivery",
+            True,
+            f"anchored {span(lag)} after {when}, within the policy tolerance of {tolerance} s",
+        )
+    return Check(
+        "delivery",
+        False,
+        f"anchored {iso(anchored_at)}, {span(lag)} after {when}; policy tolerance {tolerance} s",
+    )

@@ -1,0 +1,95 @@
+"""``bci-verify``: the customs check as a console command, without Ape or the Vyper compiler.
+
+    bci-verify --manifest deployments/base-devnet.json [--rpc-url URL]
+               [--policy policy.yaml] [--delivery 2026-03-01T10:00:00Z] [--json]
+               REPORT_FILE_OR_DIR [...]
+
+Exit codes: 0 every report passes, 1 a report fails (every reason is printed),
+2 bad input (file, policy, manifest, arguments) or the node cannot answer
+(unreachable, another chain, no registry at the manifest's address); one
+message on stderr names what is wrong and where.
+
+It needs eth-abi and this package (with its shipped ABI files), and
+imports them only once the arguments are parsed, so ``--help`` and usage
+errors are instant and a check starts no heavier than it must.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_RPC_URL = "http://127.0.0.1:18545"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="bci-verify",
+        description=(
+            "Check battery traceability report files (sealed reports or disclosures) "
+            "against the BCI registry: anchored, approved, attested, not revoked or "
+            "superseded, anchored no later than delivery."
+        ),
+        epilog="Exit codes: 0 pass, 1 fail, 2 bad input or unreachable node.",
+    )
+    p.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="sealed report or disclosure files, or directories of *.json",
+    )
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        required=True,
+        help="the deployment manifest (deployments/<network>.json)",
+    )
+    p.add_argument(
+        "--rpc-url",
+        default=DEFAULT_RPC_URL,
+        help=f"the node's JSON-RPC URL (default {DEFAULT_RPC_URL})",
+    )
+    p.add_argument(
+        "--policy", type=Path, help="policy file, YAML or JSON (default: the documented defaults)"
+    )
+    p.add_argument(
+        "--delivery",
+        metavar="TIME",
+        help="delivery time, unix seconds or RFC 3339 UTC; default: the end of "
+        "the delivery date in each file's disclosed shipment field",
+    )
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("--timeout", type=float, default=10.0, help="RPC timeout in seconds")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+
+    from bci_registry.customs.chain import ChainReader, http_node
+    from bci_registry.customs.errors import ChainUnavailable, CustomsInputError
+    from bci_registry.customs.policy import load_policy
+    from bci_registry.customs.render import outcome_json, outcome_text
+    from bci_registry.customs.verify import EXIT_BAD_INPUT, verify
+    from bci_registry.deployment import DeploymentError, load_path
+    from bci_registry.devnode import NodeError
+    from bci_registry.registry import InputError, parse_time
+
+    try:
+        policy = load_policy(args.policy)
+        delivery = parse_time(args.delivery, "--delivery") if args.delivery else None
+        deployment = load_path(args.manifest)
+        reader = ChainReader(http_node(args.rpc_url, args.timeout), deployment)
+        outcome = verify(args.files, reader, policy, delivery)
+    except (CustomsInputError, ChainUnavailable, DeploymentError, InputError, NodeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(outcome_json(outcome) if args.json else outcome_text(outcome))
+    return outcome.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

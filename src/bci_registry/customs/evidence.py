@@ -1,0 +1,148 @@
+"""The file customs is handed: a sealed report or a disclosure, and whether it proves its root.
+
+A file that cannot be read, is not JSON, is neither kind of document or has
+no readable root is bad input (``CustomsInputError``, exit 2): there is
+nothing to check. A document that names a root but does not prove it (a value
+or salt changed, a broken proof, an invalid field value) is evidence that
+fails: its problems become the failed "file" check of a FAIL verdict, and the
+root it claims is still looked up so that every other reason is shown too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bci_registry.customs.errors import CustomsInputError
+from bci_registry.report import (
+    REPORT_FIELDS,
+    Disclosure,
+    DisclosureInvalid,
+    InputFileError,
+    SealedReport,
+    SealedReportInvalid,
+    disclosure_problems,
+)
+from bci_registry.report.files import read_text
+
+SEALED = "sealed report"
+DISCLOSURE = "disclosure"
+_ROOT = re.compile(r"0x[0-9a-fA-F]{64}\Z")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a report file claims and proves."""
+
+    path: str
+    kind: str  # SEALED or DISCLOSURE
+    root: bytes  # the root the file claims
+    fields: tuple[str, ...]  # the fields whose values it carries, REPORT_FIELDS order
+    problems: tuple[str, ...]  # why it does not prove the root; empty: it does
+    delivery_date: str | None = None  # the shipment field's deliveryDate, if carried
+
+    @property
+    def root_hex(self) -> str:
+        return "0x" + self.root.hex()
+
+    @property
+    def proves_root(self) -> bool:
+        return not self.problems
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """The files to check: each file as given, each directory's ``*.json`` sorted by name."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            if not found:
+                raise CustomsInputError(f"{path} holds no *.json report files")
+            out += found
+        else:
+            out.append(path)
+    if not out:
+        raise CustomsInputError("no report file given")
+    return out
+
+
+def load_evidence(path: Path) -> Evidence:
+    """Read ``path`` and check what it proves (no chain involved)."""
+    try:
+        text = read_text(path)
+    except InputFileError as exc:
+        raise CustomsInputError(str(exc)) from None
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise CustomsInputError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise CustomsInputError(f"{path}: expected a sealed report or a disclosure (a JSON object)")
+    if "fields" in obj:
+        kind, leaves_key = SEALED, "fields"
+    elif "leaves" in obj:
+        kind, leaves_key = DISCLOSURE, "leaves"
+    else:
+        raise CustomsInputError(
+            f"{path} is neither a sealed report (no 'fields') nor a disclosure (no 'leaves')"
+        )
+    claimed = obj.get("root")
+    if not isinstance(claimed, str) or not _ROOT.match(claimed):
+        raise CustomsInputError(f"{path}: $.root: expected 0x followed by 64 hex digits")
+    root = bytes.fromhex(claimed[2:])
+    leaves = _raw_leaves(obj.get(leaves_key))
+    problems: list[str] = []
+    if kind == SEALED:
+        try:
+            SealedReport.from_json(text)  # re-checks every value and recomputes the root
+        except SealedReportInvalid as exc:
+            problems = [str(p) for p in exc.problems]
+    else:
+        try:
+            disclosure = Disclosure.from_json(text)
+        except DisclosureInvalid as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            problems = [str(p) for p in disclosure_problems(disclosure, root)]
+    return Evidence(
+        path=str(path),
+        kind=kind,
+        root=root,
+        fields=tuple(name for name in REPORT_FIELDS if name in leaves),
+        problems=tuple(problems),
+        delivery_date=_delivery_date(leaves.get("shipment")),
+    )
+
+
+def _raw_leaves(raw: Any) -> dict[str, Any]:
+    """Field name -> the leaf's value text, for the leaves that name a report field."""
+    if not isinstance(raw, list):
+        return {}
+    return {
+        leaf["name"]: leaf.get("value")
+        for leaf in raw
+        if isinstance(leaf, dict) and leaf.get("name") in REPORT_FIELDS
+    }
+
+
+def _delivery_date(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        shipment = json.loads(value)
+    except ValueError:
+        return None
+    day = shipment.get("deliveryDate") if isinstance(shipment, dict) else None
+    if not isinstance(day, str) or not _DAY.match(day):
+        return None
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+    return day

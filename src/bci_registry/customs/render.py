@@ -1,0 +1,43 @@
+"""The verdict for people (every check, ok or FAILED, with its detail) and for machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+
+from bci_registry.customs.checks import CHECKS, ReportVerdict, iso
+from bci_registry.customs.verify import Outcome
+
+_TITLE_WIDTH = max(len(title) for _, title in CHECKS)
+
+
+def report_text(verdict: ReportVerdict) -> str:
+    head = "PASS" if verdict.passed else "FAIL"
+    evidence = verdict.evidence
+    lines = [
+        f"{head}  {evidence.path}",
+        f"      {evidence.kind}, root {evidence.root_hex}",
+        f"      checked at block time {iso(verdict.view.checked_at)}",
+    ]
+    for check in verdict.checks:
+        mark = "ok    " if check.ok else "FAILED"
+        lines.append(f"  {mark}  {check.title:<{_TITLE_WIDTH}}  {check.detail}")
+    return "\n".join(lines)
+
+
+def outcome_text(outcome: Outcome) -> str:
+    blocks = [report_text(v) for v in outcome.verdicts]
+    total = len(outcome.verdicts)
+    failed = [v for v in outcome.verdicts if not v.passed]
+    where = f"chain {outcome.chain_id}, attestation registry {outcome.deployment.attestations}"
+    if total > 1 or failed:
+        summary = (
+            f"{'PASS' if not failed else 'FAIL'}: {total - len(failed)} of {total} "
+            f"report{'s' if total != 1 else ''} pass ({where})"
+        )
+    else:
+        summary = f"PASS ({where})"
+    return "\n\n".join([*blocks, summary])
+
+
+def outcome_json(outcome: Outcome) -> str:
+    return json.dumps(outcome.to_json(), indent=2, ensure_ascii=False)
