@@ -1,10 +1,16 @@
-"""A signer approves a report: signs an EIP-712 approval into a file, or approves on chain."""
+"""A signer approves reports: signs EIP-712 approvals into a file, or approves on chain.
+
+`--request FILE --out FILE` signs every report of an ERP's approval request
+(a batch) into one approvals file; `--root ROOT --out FILE` signs one report;
+`--root ROOT --send` approves a pending report on chain.
+"""
 
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
+from bci_registry.anchoring import NodeCommand, approve_request
 from bci_registry.ape_support import registry_for, script_errors
 from bci_registry.approvals import ApprovalFile
 from bci_registry.eip712 import signable
@@ -20,19 +26,37 @@ from bci_registry.registry import (
 from bci_registry.signatures import SignedApproval
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Approve a report")
+@click.command(cls=NodeCommand, short_help="Approve reports")
 @account_option()
-@click.option("--organisation", required=True, help="The organisation's id.")
-@click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
+@click.option("--organisation", help="The organisation's id (with --root).")
+@click.option("--root", "root", help="The report root (0x + 64 hex).")
+@click.option(
+    "--request",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An approval request from the ERP: sign every report in it.",
+)
 @click.option("--supersedes", default=None, help="Root of the report this one corrects.")
 @click.option("--deadline", help="Signature valid until (unix seconds or RFC 3339 UTC).")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the approval here."
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the approval(s) here."
 )
 @click.option("--send", is_flag=True, help="Approve a pending report on chain instead.")
 @script_errors
-def cli(network, account, organisation, root, supersedes, deadline, out, send):
+def cli(network, account, organisation, root, request, supersedes, deadline, out, send):
     contracts = registry_for(network)
+    if request is not None:
+        if root or organisation or supersedes or deadline or send:
+            raise InputError(
+                "--request brings the organisation, roots and deadline; give only --out"
+            )
+        if out is None:
+            raise InputError("give --out FILE for the approvals")
+        approvals = approve_request(contracts, unlock(account), request)
+        approvals.write(out)
+        click.echo(f"{len(approvals.signatures)} approval(s) by {account.address} written to {out}")
+        return
+    if root is None:
+        raise InputError("give --root ROOT (one report) or --request FILE (a batch)")
     registry, domain = contracts.registry, contracts.domain
     report = report_root(root)
     signer = unlock(account)
@@ -40,8 +64,10 @@ def cli(network, account, organisation, root, supersedes, deadline, out, send):
         receipt = registry.approve(report, sender=signer)
         click.echo(f"approved {root} on chain, tx {receipt.txn_hash}")
         return
-    if out is None or deadline is None:
-        raise InputError("give --out FILE and --deadline to sign an approval, or --send")
+    if out is None or deadline is None or organisation is None:
+        raise InputError(
+            "give --organisation, --out FILE and --deadline to sign an approval, or --send"
+        )
     org = organisation_id(organisation)
     version = int(registry.organisation(org).signer_set_version)
     if version == 0:

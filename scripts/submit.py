@@ -1,59 +1,125 @@
-"""The exporter's ERP submits a report root: pending, or anchored with signers' approvals."""
+"""The exporter's ERP submits reports: a root, a report file or a folder of them (batch).
+
+With signers' approvals (`--approval FILE`, repeat) each report is anchored in
+one transaction; `--request-out FILE` instead writes the approval request the
+signers sign (`approve --request`). `--report` and `--batch` are idempotent:
+reports already anchored are skipped, and a batch resumes from its journal.
+"""
 
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import registry_for, script_errors
-from bci_registry.approvals import ApprovalFile, common_terms
+from bci_registry.anchoring import (
+    NodeCommand,
+    approval_request,
+    submit_entries,
+    submit_pending,
+    submit_root,
+)
+from bci_registry.ape_support import EXIT_REFUSED, fail, registry_for, script_errors
+from bci_registry.batch import (
+    Journal,
+    MemoryRecorder,
+    Settings,
+    prepare,
+    prepare_single,
+    summarise,
+)
 from bci_registry.keys import unlock
-from bci_registry.registry import ZERO32, InputError, organisation_id, report_root
-from bci_registry.signatures import pack
+from bci_registry.registry import ZERO32, InputError, organisation_id, parse_time, report_root
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Submit (and anchor) a report")
-@account_option()
+@click.command(cls=NodeCommand, short_help="Submit (and anchor) reports")
+@account_option(prompt=False)
 @click.option("--organisation", required=True, help="The organisation's id.")
-@click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
+@click.option("--root", "root", help="A report root (0x + 64 hex).")
+@click.option("--report", type=_FILE, help="A report file: plain (sealed here) or sealed.")
+@click.option("--batch", type=click.Path(file_okay=False, path_type=Path),
+              help="A folder of report files (an ERP export), journaled in it.")  # fmt: skip
 @click.option("--supersedes", default=None, help="Root of the anchored report this one corrects.")
 @click.option(
     "--approval",
     "approval_files",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A signer's approval file (repeat); with them the report is anchored in one transaction.",
+    help="A signer's approval file (repeat); with them each report is anchored in one transaction.",
 )
+@click.option(
+    "--request-out", type=_FILE, help="Write the signers' approval request; send nothing."
+)
+@click.option("--deadline", help="With --request-out: approvals valid until (unix or RFC 3339).")
+@click.option("--sealed-out", type=_FILE, help="Where --report writes the sealed report.")
+@click.option("--confirmations", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Blocks (the anchoring one included) to wait for.")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(min=1), default=300, show_default=True,
+              help="Seconds to wait for a transaction or the confirmations.")  # fmt: skip
 @script_errors
-def cli(network, account, organisation, root, supersedes, approval_files):
-    contracts = registry_for(network)
-    registry, domain = contracts.registry, contracts.domain
-    org, report = organisation_id(organisation), report_root(root)
+def cli(
+    network, account, organisation, root, report, batch, supersedes, approval_files,
+    request_out, deadline, sealed_out, confirmations, timeout,
+):  # fmt: skip
+    if sum(x is not None for x in (root, report, batch)) != 1:
+        raise InputError("give one of --root ROOT, --report FILE or --batch DIR")
     previous = report_root(supersedes) if supersedes else ZERO32
-    sender = unlock(account)
-    if not approval_files:
-        receipt = registry.submit(org, report, previous, sender=sender)
-        click.echo(f"submitted {root} as pending, tx {receipt.txn_hash}")
+    if request_out is not None:
+        if root is not None or approval_files or previous != ZERO32:
+            raise InputError("--request-out takes --report or --batch of new reports, no approvals")
+        if deadline is None:
+            raise InputError("give --deadline: until when the signers' approvals are valid")
+    elif deadline is not None:
+        raise InputError("--deadline goes with --request-out (approval files carry their own)")
+    elif account is None:
+        raise InputError("give --account: the ERP's submitting account")
+    if batch is not None and previous != ZERO32:
+        raise InputError("--supersedes is for one report (--root or --report), not a batch")
+    contracts = registry_for(network)
+    org = organisation_id(organisation)
+    settings = Settings(confirmations=confirmations, timeout=timeout)
+
+    if root is not None:
+        click.echo(submit_root(contracts, unlock(account), org, report_root(root), previous,
+                               approval_files))  # fmt: skip
         return
-    files = [(path, ApprovalFile.read(path)) for path in approval_files]
-    terms = common_terms(files)
-    if (terms.domain, terms.organisation, terms.report, terms.supersedes) != (
-        domain,
-        org,
-        report,
-        previous,
-    ):
-        raise InputError(
-            f"{files[0][0]} approves another registry, organisation, report or predecessor"
-        )
-    blob = pack(f.approval for _, f in files)
-    if previous == ZERO32:
-        receipt = registry.anchor(org, report, terms.deadline, blob, sender=sender)
-    else:
-        receipt = registry.anchor_correction(
-            org, report, previous, terms.deadline, blob, sender=sender
-        )
-    click.echo(
-        f"anchored {root} with {len(files)} approvals in block {receipt.block_number}: "
-        f"{receipt.gas_used} gas, tx {receipt.txn_hash}"
-    )
+    if report is not None:
+        entry = prepare_single(report, sealed_out)
+        click.echo(f"{report}: root 0x{entry.root.hex()}, sealed report {entry.sealed}")
+        if request_out is not None:
+            write_request(contracts, org, [entry], parse_time(deadline, "deadline"), request_out)
+        elif not approval_files:
+            state, receipt = submit_pending(contracts, unlock(account), org, entry.root, previous)
+            click.echo(f"submitted as pending, tx {receipt.txn_hash}" if receipt else
+                       f"already {state}: nothing sent")  # fmt: skip
+        else:
+            show(submit_entries(contracts, unlock(account), org, [entry], MemoryRecorder(),
+                                approval_files, settings, previous))  # fmt: skip
+        return
+    with Journal(batch) as journal:
+        entries = prepare(batch, journal)
+        if request_out is not None:
+            write_request(contracts, org, entries, parse_time(deadline, "deadline"), request_out)
+            return
+        outcomes = submit_entries(contracts, unlock(account), org, entries, journal,
+                                  approval_files, settings)  # fmt: skip
+    click.echo(f"sealed reports in {journal.sealed_dir}")
+    show(outcomes)
+
+
+def write_request(contracts, org, entries, deadline, path):
+    request, anchored = approval_request(contracts, org, entries, deadline)
+    if request is None:
+        click.echo(f"nothing to approve: all {anchored} report(s) are anchored already")
+        return
+    request.write(path)
+    already = f" ({anchored} anchored already)" if anchored else ""
+    click.echo(f"approval request for {len(request.reports)} report(s) written to {path}{already}")
+
+
+def show(outcomes):
+    lines, failed = summarise(outcomes)
+    click.echo("\n".join(lines))
+    if failed:
+        fail(f"{failed} report(s) not anchored; see above", EXIT_REFUSED)

@@ -56,7 +56,8 @@ class Deployment:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Deployment:
         contracts = {
-            name: DeployedContract(**data[name]) for name in ("report_registry", "attestation_registry")
+            name: DeployedContract(**data[name])
+            for name in ("report_registry", "attestation_registry")
         }
         if data.get("multicall") is not None:
             contracts["multicall"] = DeployedContract(**data["multicall"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,43 @@ def devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
         yield net
     finally:
         node.stop()
+
+
+#: The node of `stateful_devnet`: its own port, so that it never meets another test's node.
+STATEFUL_PORT = 18571
+
+
+def state_file(net: Devnet) -> Path:
+    """Where the node of `stateful_devnet` keeps its state across restarts."""
+    return net.cast.workdir / "anvil-state.json"
+
+
+@pytest.fixture(scope="module")
+def stateful_devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
+    """Like `devnet`, on port 18571, with anvil keeping its state in a file (`state_file`).
+
+    A test may kill and restart the node (`devnode.start(..., state_file=...)`) and
+    put the new node in `net.node`; the fixture stops whichever node is current.
+    """
+    workdir = E2E_DIR / request.module.__name__.rsplit(".", 1)[-1]
+    shutil.rmtree(workdir, ignore_errors=True)
+    node = devnode.start(workdir, port=STATEFUL_PORT, state_file=workdir / "anvil-state.json")
+    net: Devnet | None = None
+    try:
+        cast = Cast(workdir, network=f"{devnode.DEVNET_NETWORK}:{node.url}")
+        net = Devnet(
+            node=node,
+            cast=cast,
+            governance=cast.actor("governance", "governance"),
+            erp=cast.actor("exporter ERP", "erp"),
+            signers=[cast.actor(f"signer {i}", f"signer{i}") for i in range(3)],
+            verifier=cast.actor("verifier", "verifier"),
+            relayer=cast.actor("relayer", "relayer"),
+        )
+        for actor in (net.governance, net.erp, net.relayer, net.verifier, *net.signers):
+            node.set_balance(actor.address, ONE_ETHER)
+        cast.run(net.governance, "deploy")
+        net.onboard_exporter()
+        yield net
+    finally:
+        (net.node if net is not None else node).stop()
