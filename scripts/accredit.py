@@ -1,15 +1,15 @@
 """Governance accredits a verifier for a scope of report fields and a validity window."""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
 from bci_registry.registry import InputError, parse_time, text_id
 from bci_registry.report import ALL_FIELDS_MASK, field_mask, fields_from_mask
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Accredit a verifier")
+@click.command(cls=RegistryCommand, short_help="Accredit a verifier")
 @account_option()
 @click.option("--verifier", required=True, help="The verifier's signing address (EOA or wallet).")
 @click.option("--id", "verifier_id", help="The verifier's id (text up to 32 bytes), for new ones.")

@@ -4,10 +4,10 @@ import hashlib
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from bci_registry import attestations as signed_attestations
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
 from bci_registry.registry import InputError, parse_time, report_root
 from bci_registry.report import ALL_FIELDS_MASK, field_mask, load_sealed_report
@@ -30,7 +30,7 @@ def evidence_digest_of(evidence: Path | None, evidence_hash_hex: str | None) -> 
     return report_root(evidence_hash_hex)
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Attest a report")
+@click.command(cls=RegistryCommand, short_help="Attest a report")
 @account_option()
 @click.option("--root", help="The report root (0x + 64 hex).")
 @click.option("--sealed", type=click.Path(exists=True, dir_okay=False, path_type=Path))

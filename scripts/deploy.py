@@ -2,9 +2,9 @@
 
 import click
 from ape import chain, project
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import network_name, script_errors
+from bci_registry.ape_support import RegistryCommand, network_name, script_errors
 from bci_registry.deployment import (
     DeployedContract,
     Deployment,
@@ -17,7 +17,7 @@ from bci_registry.keys import unlock
 from bci_registry.registry import InputError
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Deploy the registry")
+@click.command(cls=RegistryCommand, short_help="Deploy the registry")
 @account_option()
 @click.option("--governance", help="Governance address (default: the deploying account).")
 @click.option("--pauser", help="Emergency pauser address (default: governance).")

@@ -1,14 +1,14 @@
 """Governance onboards an exporter organisation: signers, threshold, submitters."""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
 from bci_registry.registry import organisation_id, organisation_label
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Onboard an organisation")
+@click.command(cls=RegistryCommand, short_help="Onboard an organisation")
 @account_option()
 @click.option(
     "--organisation", required=True, help="Id: text up to 32 bytes (e.g. EORI) or 0x + 64 hex."

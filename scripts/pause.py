@@ -1,13 +1,13 @@
 """Emergency stop: pause (or unpause) every state change of both registries."""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Pause or unpause the registry")
+@click.command(cls=RegistryCommand, short_help="Pause or unpause the registry")
 @account_option()
 @click.option("--unpause", is_flag=True, help="Lift the pause (governance only).")
 @script_errors

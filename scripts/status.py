@@ -3,13 +3,12 @@
 import json
 
 import click
-from ape.cli import ConnectedProviderCommand
 
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.registry import ReportStatus, report_root
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show a report's status")
+@click.command(cls=RegistryCommand, short_help="Show a report's status")
 @click.option("--root", "root", required=True, help="The report root (0x + 64 hex).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @script_errors

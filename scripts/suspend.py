@@ -1,14 +1,14 @@
 """Governance suspends (or reinstates) an organisation, or suspends a verifier."""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
 from bci_registry.registry import InputError, organisation_id, organisation_label, parse_time
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Suspend an organisation or a verifier")
+@click.command(cls=RegistryCommand, short_help="Suspend an organisation or a verifier")
 @account_option()
 @click.option("--organisation", help="Suspend this organisation.")
 @click.option("--reinstate", is_flag=True, help="Lift the organisation's suspension instead.")

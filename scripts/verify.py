@@ -6,10 +6,8 @@ from typing import Any
 
 import click
 from ape import chain
-from ape.cli import ConnectedProviderCommand
-from ape.exceptions import ProviderError
 
-from bci_registry.ape_support import fail, network_name, script_errors
+from bci_registry.ape_support import RegistryCommand, network_name, script_errors
 from bci_registry.customs.chain import ChainReader, Web3Node
 from bci_registry.customs.policy import load_policy
 from bci_registry.customs.render import outcome_json, outcome_text
@@ -18,17 +16,7 @@ from bci_registry.deployment import load
 from bci_registry.registry import parse_time
 
 
-class _Connected(ConnectedProviderCommand):
-    """Ape connects before the command runs: an unreachable node is bad input (exit 2) too."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ProviderError as exc:
-            fail(f"node unreachable: {exc}")
-
-
-@click.command(cls=_Connected, short_help="Verify report files for customs")
+@click.command(cls=RegistryCommand, short_help="Verify report files for customs")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--policy", type=click.Path(path_type=Path), help="Policy file (YAML or JSON).")
 @click.option(

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
+from ape.cli import ConnectedProviderCommand
+from ape.exceptions import ProviderError
+
 from bci_registry.attestations import AttestationFileError
 from bci_registry.deployment import Deployment, DeploymentError, load
 from bci_registry.devnode import NodeError
@@ -61,6 +64,16 @@ def script_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(f"the registry refused the transaction: {exc.message}", EXIT_REFUSED)
 
     return wrapper
+
+
+class RegistryCommand(ConnectedProviderCommand):
+    """Ape connects before the command runs: an unreachable node is bad input (exit 2)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProviderError as exc:
+            fail(f"node unreachable: {exc}")
 
 
 def network_name(network: Any) -> str:
