@@ -13,6 +13,7 @@ from ape.cli import account_option
 from bci_registry.anchoring import NodeCommand, approve_request
 from bci_registry.ape_support import registry_for, script_errors
 from bci_registry.approvals import ApprovalFile
+from bci_registry.batch import iso_time
 from bci_registry.eip712 import signable
 from bci_registry.keys import unlock
 from bci_registry.registry import (
@@ -20,6 +21,7 @@ from bci_registry.registry import (
     InputError,
     approval_message,
     organisation_id,
+    organisation_label,
     parse_time,
     report_root,
 )
@@ -53,7 +55,12 @@ def cli(network, account, organisation, root, request, supersedes, deadline, out
             raise InputError("give --out FILE for the approvals")
         approvals = approve_request(contracts, unlock(account), request)
         approvals.write(out)
-        click.echo(f"{len(approvals.signatures)} approval(s) by {account.address} written to {out}")
+        terms = approvals.terms
+        click.echo(
+            f"{len(approvals.signatures)} approval(s) by {account.address} for "
+            f"{organisation_label(terms.organisation)}, valid until "
+            f"{iso_time(terms.deadline)}, written to {out}"
+        )
         return
     if root is None:
         raise InputError("give --root ROOT (one report) or --request FILE (a batch)")

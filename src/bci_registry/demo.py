@@ -7,7 +7,9 @@ JSON-RPC to an anvil on 127.0.0.1 — as they would on a real network.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +20,7 @@ from bci_registry.report import load_report, seal_report
 from bci_registry.report.files import write_text
 
 DEMO_DIR = devnode.PROJECT_ROOT / ".devnet" / "demo"
+BIN = Path(sys.executable).parent
 SAMPLE_REPORT = devnode.PROJECT_ROOT / "samples" / "nmc811-module-kr-to-de.json"
 ORGANISATION = "KR-EORI-KR1234567890123"
 ONE_ETHER = 10**18
@@ -111,6 +114,51 @@ class Demo:
 
         step("a relayer submits the signed attestation")
         self.act(relayer, "attest", "--relay", str(signed))
+
+        self.customs(node, root, sealed_path)
+
+    def customs(self, node: devnode.DevNode, root: str, sealed_path: Path) -> None:
+        """Customs checks at delivery with `bci-verify`: no Ape, no compiler, one eth_call."""
+        cast, step = self.cast, self.narrator.step
+        delivery = str(int(time.time()) + 3600)
+        manifest = cast.workdir / "deployments" / "base-devnet.json"
+        verdicts = []
+
+        def verify(label: str, path: Path) -> None:
+            step(f"customs verifies {label}")
+            command = [
+                str(BIN / "bci-verify"), "--manifest", str(manifest), "--rpc-url", node.url,
+                "--delivery", delivery, str(path),
+            ]  # fmt: skip
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            self.narrator.show(result.stdout + result.stderr)
+            verdicts.append({0: "PASS", 1: "FAIL"}.get(result.returncode, "ERROR"))
+
+        verify("the full sealed report", sealed_path)
+
+        disclosure = cast.workdir / "disclosure-3-fields.json"
+        fields = ("recycledContent", "batteryIdentifiers", "shipment")
+        subprocess.run(
+            [str(BIN / "bci-report"), "disclose", str(sealed_path),
+             *(arg for name in fields for arg in ("--field", name)), "-o", str(disclosure)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        verify(f"a disclosure of {', '.join(fields)} only", disclosure)
+
+        tampered = cast.workdir / "tampered.sealed.json"
+        document = json.loads(sealed_path.read_text())
+        leaf = next(f for f in document["fields"] if f["name"] == "recycledContent")
+        # Someone raises the post-consumer recycled cobalt share after anchoring.
+        raised = leaf["value"].replace('"postConsumerPercent":11.5', '"postConsumerPercent":16', 1)
+        if raised == leaf["value"]:
+            raise DemoError("the sample's cobalt share is not the one this demo changes")
+        leaf["value"] = raised
+        tampered.write_text(json.dumps(document, indent=2))
+        verify("a report tampered with after anchoring", tampered)
+
+        step(f"customs verdicts: {', '.join(verdicts)}")
+        if verdicts != ["PASS", "PASS", "FAIL"]:
+            raise DemoError(f"expected PASS, PASS, FAIL; got {', '.join(verdicts)}")
 
 
 def main() -> int:
