@@ -28,6 +28,7 @@ from bci_registry.customs.view import (
     AttestationRecord,
     CustomsView,
 )
+from bci_registry.registry import organisation_label
 from bci_registry.report.fields import REPORT_FIELDS, fields_from_mask
 
 #: The checks in the order they are listed: (id, title).
@@ -313,7 +314,9 @@ def _attestation(view: CustomsView, policy: Policy) -> Check:
         reasons = "; ".join(f"{short(a.verifier)}: {', '.join(reasons)}" for a, reasons in judged)
         return Check("attestation", False, f"none qualifies: {reasons}")
     best = max(good, key=lambda a: a.verified_at)
-    label = short("0x" + best.verifier_id.hex())
+    label = organisation_label(best.verifier_id)
+    if label.startswith("0x"):
+        label = short(label)
     detail = (
         f"{best.verdict_name} by verifier {best.verifier} (id {label}), "
         f"verified {iso(best.verified_at)}, valid until {iso(best.expires_at)}, "
