@@ -38,7 +38,6 @@ def test_demo_story() -> None:
         "stopping anvil",
     ]
     positions = [out.find(step) for step in steps]
-    assert all(p >= 0 for p in positions), [
-        s for s, p in zip(steps, positions, strict=True) if p < 0
-    ]
+    missing = [step for step, at in zip(steps, positions, strict=True) if at < 0]
+    assert not missing, missing
     assert positions == sorted(positions)
