@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 from ape.cli import account_option
 
-from bci_registry.anchoring import NodeCommand, approve_request
-from bci_registry.ape_support import registry_for, script_errors
+from bci_registry.anchoring import approve_request
+from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.approvals import ApprovalFile
 from bci_registry.batch import iso_time
 from bci_registry.eip712 import signable
@@ -28,7 +28,7 @@ from bci_registry.registry import (
 from bci_registry.signatures import SignedApproval
 
 
-@click.command(cls=NodeCommand, short_help="Approve reports")
+@click.command(cls=RegistryCommand, short_help="Approve reports")
 @account_option()
 @click.option("--organisation", help="The organisation's id (with --root).")
 @click.option("--root", "root", help="The report root (0x + 64 hex).")

@@ -12,13 +12,18 @@ import click
 from ape.cli import account_option
 
 from bci_registry.anchoring import (
-    NodeCommand,
     approval_request,
     submit_entries,
     submit_pending,
     submit_root,
 )
-from bci_registry.ape_support import EXIT_REFUSED, fail, registry_for, script_errors
+from bci_registry.ape_support import (
+    EXIT_REFUSED,
+    RegistryCommand,
+    fail,
+    registry_for,
+    script_errors,
+)
 from bci_registry.batch import (
     Journal,
     MemoryRecorder,
@@ -33,7 +38,7 @@ from bci_registry.registry import ZERO32, InputError, organisation_id, parse_tim
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
-@click.command(cls=NodeCommand, short_help="Submit (and anchor) reports")
+@click.command(cls=RegistryCommand, short_help="Submit (and anchor) reports")
 @account_option(prompt=False)
 @click.option("--organisation", required=True, help="The organisation's id.")
 @click.option("--root", "root", help="A report root (0x + 64 hex).")
