@@ -50,6 +50,7 @@ lint: setup
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
 	$(BIN)/mypy
+	$(BIN)/python -m bci_registry.abi_export --check
 
 clean:
 	rm -rf .build .devnet .pytest_cache .mypy_cache .ruff_cache
