@@ -41,28 +41,37 @@ class Devnet:
         )  # fmt: skip
 
 
+def _deployed(node: devnode.DevNode, cast: Cast) -> Devnet:
+    """Actors with funded keys, the registry deployed and the exporter onboarded."""
+    net = Devnet(
+        node=node,
+        cast=cast,
+        governance=cast.actor("governance", "governance"),
+        erp=cast.actor("exporter ERP", "erp"),
+        signers=[cast.actor(f"signer {i}", f"signer{i}") for i in range(3)],
+        verifier=cast.actor("verifier", "verifier"),
+        relayer=cast.actor("relayer", "relayer"),
+    )
+    for actor in (net.governance, net.erp, net.relayer, net.verifier, *net.signers):
+        node.set_balance(actor.address, ONE_ETHER)
+    cast.run(net.governance, "deploy")
+    net.onboard_exporter()
+    return net
+
+
+def _workdir(request: pytest.FixtureRequest) -> Path:
+    workdir = E2E_DIR / request.module.__name__.rsplit(".", 1)[-1]
+    shutil.rmtree(workdir, ignore_errors=True)
+    return workdir
+
+
 @pytest.fixture(scope="module")
 def devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
     """A fresh anvil with the registry deployed and the exporter onboarded."""
-    workdir = E2E_DIR / request.module.__name__.rsplit(".", 1)[-1]
-    shutil.rmtree(workdir, ignore_errors=True)
+    workdir = _workdir(request)
     node = devnode.start(workdir)
     try:
-        cast = Cast(workdir)
-        net = Devnet(
-            node=node,
-            cast=cast,
-            governance=cast.actor("governance", "governance"),
-            erp=cast.actor("exporter ERP", "erp"),
-            signers=[cast.actor(f"signer {i}", f"signer{i}") for i in range(3)],
-            verifier=cast.actor("verifier", "verifier"),
-            relayer=cast.actor("relayer", "relayer"),
-        )
-        for actor in (net.governance, net.erp, net.relayer, net.verifier, *net.signers):
-            node.set_balance(actor.address, ONE_ETHER)
-        cast.run(net.governance, "deploy")
-        net.onboard_exporter()
-        yield net
+        yield _deployed(node, Cast(workdir))
     finally:
         node.stop()
 
@@ -83,25 +92,11 @@ def stateful_devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
     A test may kill and restart the node (`devnode.start(..., state_file=...)`) and
     put the new node in `net.node`; the fixture stops whichever node is current.
     """
-    workdir = E2E_DIR / request.module.__name__.rsplit(".", 1)[-1]
-    shutil.rmtree(workdir, ignore_errors=True)
+    workdir = _workdir(request)
     node = devnode.start(workdir, port=STATEFUL_PORT, state_file=workdir / "anvil-state.json")
     net: Devnet | None = None
     try:
-        cast = Cast(workdir, network=f"{devnode.DEVNET_NETWORK}:{node.url}")
-        net = Devnet(
-            node=node,
-            cast=cast,
-            governance=cast.actor("governance", "governance"),
-            erp=cast.actor("exporter ERP", "erp"),
-            signers=[cast.actor(f"signer {i}", f"signer{i}") for i in range(3)],
-            verifier=cast.actor("verifier", "verifier"),
-            relayer=cast.actor("relayer", "relayer"),
-        )
-        for actor in (net.governance, net.erp, net.relayer, net.verifier, *net.signers):
-            node.set_balance(actor.address, ONE_ETHER)
-        cast.run(net.governance, "deploy")
-        net.onboard_exporter()
+        net = _deployed(node, Cast(workdir, network=f"{devnode.DEVNET_NETWORK}:{node.url}"))
         yield net
     finally:
         (net.node if net is not None else node).stop()
