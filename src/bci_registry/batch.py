@@ -64,6 +64,7 @@ from bci_registry.report import (
 from bci_registry.report.canonical import JSONInputError, canonical_json, parse_json
 from bci_registry.report.errors import Problem
 from bci_registry.report.files import read_text
+from bci_registry.report.leaves import hex32
 
 JOURNAL_DIR = ".bci-journal"
 JOURNAL_FILE = "journal.jsonl"
@@ -79,10 +80,6 @@ class Status(StrEnum):
     SEALED = "sealed"
     SENT = "sent"
     ANCHORED = "anchored"
-
-
-def hex32(raw: bytes) -> str:
-    return "0x" + raw.hex()
 
 
 # ----------------------------------------------------------------- files

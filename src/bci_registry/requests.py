@@ -45,14 +45,11 @@ from bci_registry.registry import (
     report_root,
 )
 from bci_registry.report.files import write_text
+from bci_registry.report.leaves import hex32
 from bci_registry.signatures import SignatureError, SignedApproval, pack
 
 REQUEST_KIND = "bci-approval-request/1"
 APPROVALS_KIND = "bci-approvals/1"
-
-
-def hex32(raw: bytes) -> str:
-    return "0x" + raw.hex()
 
 
 @dataclass(frozen=True)
