@@ -5,7 +5,8 @@ import json
 import click
 
 from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
-from bci_registry.registry import ReportStatus, report_root
+from bci_registry.customs.view import ReportRecord
+from bci_registry.registry import report_root
 
 
 @click.command(cls=RegistryCommand, short_help="Show a report's status")
@@ -15,5 +16,8 @@ from bci_registry.registry import ReportStatus, report_root
 def cli(network, root, as_json):
     registry = registry_for(network).registry
     report = report_root(root)
-    status = ReportStatus.from_view(report, registry.report_status(report))
-    click.echo(json.dumps(status.to_json(), indent=2) if as_json else status.summary())
+    status = ReportRecord.from_struct(registry.report_status(report))
+    if as_json:
+        click.echo(json.dumps({"report": "0x" + report.hex(), **status.to_json()}, indent=2))
+    else:
+        click.echo(status.summary("0x" + report.hex()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
 from typing import Any
 
 REPORT_STATES = {0: "unknown", 1: "pending", 2: "anchored", 3: "superseded", 4: "revoked"}
@@ -69,70 +68,6 @@ def approval_message(
         "signerSetVersion": signer_set_version,
         "deadline": deadline,
     }
-
-
-@dataclass(frozen=True)
-class ReportStatus:
-    """The registry's `report_status` view, decoded."""
-
-    report: str
-    state: str
-    organisation: str
-    organisation_status: str
-    approvals: int
-    threshold: int
-    approvers: int
-    signer_set_version: int
-    anchored_at: int
-    anchored_block: int
-    supersedes: str | None
-    superseded_by: str | None
-    revocation_reason: int
-
-    @classmethod
-    def from_view(cls, report: bytes, view: Any) -> ReportStatus:
-        def root_or_none(raw: Any) -> str | None:
-            return None if bytes(raw) == ZERO32 else "0x" + bytes(raw).hex()
-
-        return cls(
-            report="0x" + report.hex(),
-            state=REPORT_STATES[int(view.state)],
-            organisation=organisation_label(bytes(view.organisation)),
-            organisation_status=ORGANISATION_STATES[int(view.organisation_status)],
-            approvals=int(view.approvals),
-            threshold=int(view.threshold),
-            approvers=int(view.approvers),
-            signer_set_version=int(view.signer_set_version),
-            anchored_at=int(view.anchored_at),
-            anchored_block=int(view.anchored_block),
-            supersedes=root_or_none(view.supersedes),
-            superseded_by=root_or_none(view.superseded_by),
-            revocation_reason=int(view.revocation_reason),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def summary(self) -> str:
-        lines = [f"report        {self.report}", f"state         {self.state}"]
-        if self.state == "unknown":
-            return "\n".join(lines)
-        lines.append(f"organisation  {self.organisation} ({self.organisation_status})")
-        lines.append(f"approvals     {self.approvals} (threshold {self.threshold})")
-        if self.anchored_at:
-            when = (
-                dt.datetime.fromtimestamp(self.anchored_at, dt.UTC)
-                .isoformat()
-                .replace("+00:00", "Z")
-            )
-            lines.append(f"anchored      {when} in block {self.anchored_block}")
-        if self.supersedes:
-            lines.append(f"corrects      {self.supersedes}")
-        if self.superseded_by:
-            lines.append(f"superseded by {self.superseded_by}")
-        if self.revocation_reason:
-            lines.append(f"revoked       reason {self.revocation_reason}")
-        return "\n".join(lines)
 
 
 def parse_time(value: str, what: str) -> int:

@@ -24,11 +24,10 @@ from bci_registry.customs.view import (
     VERDICT_FAIL,
     VERDICT_PASS,
     VERDICT_QUALIFIED,
-    ZERO32,
     AttestationRecord,
     CustomsView,
 )
-from bci_registry.registry import organisation_label
+from bci_registry.registry import ZERO32, organisation_label
 from bci_registry.report.fields import REPORT_FIELDS, fields_from_mask
 
 #: The checks in the order they are listed: (id, title).

@@ -9,18 +9,18 @@ clear error. Tests fabricate these records directly.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bci_registry.customs.errors import ChainUnavailable
-from bci_registry.registry import ORGANISATION_STATES, REPORT_STATES, organisation_label
+from bci_registry.registry import ORGANISATION_STATES, REPORT_STATES, ZERO32, organisation_label
 
 UNKNOWN, PENDING, ANCHORED, SUPERSEDED, REVOKED = range(5)
 ORGANISATION_ACTIVE, ORGANISATION_SUSPENDED = 1, 2
 VERDICTS = {0: "none", 1: "pass", 2: "fail", 3: "qualified"}
 VERDICT_PASS, VERDICT_FAIL, VERDICT_QUALIFIED = 1, 2, 3
-ZERO32 = bytes(32)
 
 T = TypeVar("T")
 
@@ -57,6 +57,11 @@ class ReportRecord:
     def from_abi(cls, data: Mapping[str, Any]) -> ReportRecord:
         return _record(cls, data, "ReportStatus")
 
+    @classmethod
+    def from_struct(cls, view: Any) -> ReportRecord:
+        """From a decoded struct with attributes (Ape's return value)."""
+        return cls(**{f.name: getattr(view, f.name) for f in dataclasses.fields(cls)})
+
     @property
     def state_name(self) -> str:
         return REPORT_STATES.get(self.state, f"state {self.state}")
@@ -82,6 +87,27 @@ class ReportRecord:
             "superseded_by": _root_or_none(self.superseded_by),
             "revocation_reason": self.revocation_reason,
         }
+
+    def summary(self, report: str) -> str:
+        """A few lines for a person (the `status` script)."""
+        lines = [f"report        {report}", f"state         {self.state_name}"]
+        if self.state == 0:
+            return "\n".join(lines)
+        status = ORGANISATION_STATES.get(self.organisation_status, str(self.organisation_status))
+        lines.append(f"organisation  {self.organisation_name} ({status})")
+        lines.append(f"approvals     {self.approvals} (threshold {self.threshold})")
+        if self.anchored_at:
+            when = dt.datetime.fromtimestamp(self.anchored_at, dt.UTC).isoformat()
+            lines.append(
+                f"anchored      {when.replace('+00:00', 'Z')} in block {self.anchored_block}"
+            )
+        if self.supersedes != ZERO32:
+            lines.append(f"corrects      {_root_or_none(self.supersedes)}")
+        if self.superseded_by != ZERO32:
+            lines.append(f"superseded by {_root_or_none(self.superseded_by)}")
+        if self.revocation_reason:
+            lines.append(f"revoked       reason {self.revocation_reason}")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
