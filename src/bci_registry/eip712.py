@@ -20,8 +20,12 @@ DOMAIN_VERSION = "1"
 Field = tuple[str, str]
 
 #: Every primary type the registry accepts signatures for, field by field.
+#: Messages signed by an organisation's signers name the signer first: one
+#: signature then counts for one seat only, even when an EIP-1271 wallet
+#: accepts its owner's signature over the raw digest.
 TYPES: dict[str, tuple[Field, ...]] = {
     "Approval": (
+        ("signer", "address"),
         ("organisation", "bytes32"),
         ("report", "bytes32"),
         ("supersedes", "bytes32"),
@@ -29,6 +33,7 @@ TYPES: dict[str, tuple[Field, ...]] = {
         ("deadline", "uint64"),
     ),
     "Revocation": (
+        ("signer", "address"),
         ("organisation", "bytes32"),
         ("report", "bytes32"),
         ("reason", "uint16"),
@@ -36,6 +41,7 @@ TYPES: dict[str, tuple[Field, ...]] = {
         ("deadline", "uint64"),
     ),
     "OrganisationUpdate": (
+        ("signer", "address"),
         ("organisation", "bytes32"),
         ("signers", "address[]"),
         ("threshold", "uint8"),
@@ -47,6 +53,7 @@ TYPES: dict[str, tuple[Field, ...]] = {
     # `bci_registry.attestations.AttestationDomain`).
     "Attestation": (
         ("verifier", "address"),
+        ("organisation", "bytes32"),
         ("report", "bytes32"),
         ("verdict", "uint8"),
         ("fields", "uint16"),
@@ -58,10 +65,18 @@ TYPES: dict[str, tuple[Field, ...]] = {
     ),
     "AttestationRevocation": (
         ("verifier", "address"),
+        ("organisation", "bytes32"),
         ("report", "bytes32"),
         ("attestedAt", "uint64"),
         ("reason", "uint16"),
         ("nonce", "uint64"),
+        ("deadline", "uint64"),
+    ),
+    # A verifier withdraws every signed message it has not had relayed:
+    # all nonces below `below` become used.
+    "NonceCancellation": (
+        ("verifier", "address"),
+        ("below", "uint64"),
         ("deadline", "uint64"),
     ),
 }

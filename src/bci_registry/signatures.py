@@ -1,18 +1,25 @@
 """Signing approvals and packing them into the registry's signature blob.
 
-Blob format (see docs/registry-spec.md, "Signature blob"): entries sorted by
-signer address, strictly ascending. An EOA entry is the 64-byte EIP-2098
-compact signature ``r || yParityAndS``; an EIP-1271 wallet entry is the
-wallet's address as a 32-byte word followed by the wallet's 65-byte
-signature. Compact signatures keep calldata (the L1 data fee on an OP-stack
-L2) small: 64 bytes instead of ABI-encoded ``bytes`` of 65 (160 bytes).
+Blob format (see docs/registry-spec.md, "Signature blob"): one entry per
+signer, by the signer's 1-based slot in the organisation's signer list
+(``organisation(id).signers``), slots strictly ascending. Each entry starts
+with one tag byte: the slot (1..16) for an EOA, followed by its 64-byte
+EIP-2098 compact signature ``r || yParityAndS`` (65 bytes in all); the slot
+plus 0x80 for an EIP-1271 wallet, followed by the wallet's 65-byte signature
+(66 bytes in all). The slot tells the contract whose message to check: every
+message names its signer (see ``bci_registry.eip712``), so the contract
+rebuilds the digest per signer and never has to recover first. Compact
+signatures keep calldata (the L1 data fee on an OP-stack L2) small.
+
+Files (approval files, attestation files) always hold the 65-byte
+``r || s || v`` form that wallets return from ``eth_signTypedData_v4``;
+:func:`compact` converts at sending time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 from eth_account import Account
@@ -22,6 +29,8 @@ from bci_registry.eip712 import Domain, signable
 
 _SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
 _WALLET_SIGNATURE_BYTES = 65
+_WALLET_TAG = 0x80
+MAX_SLOT = 16
 
 
 class SignatureError(ValueError):
@@ -40,15 +49,17 @@ class SignedApproval:
     signature: bytes
     wallet: bool = False
 
-    def entry(self) -> bytes:
-        """This signature's entry in the blob."""
+    def entry(self, slot: int) -> bytes:
+        """This signature's entry in the blob, for the signer's 1-based ``slot``."""
+        if not 1 <= slot <= MAX_SLOT:
+            raise SignatureError(f"signer slot {slot} of {self.signer} is not 1 to {MAX_SLOT}")
         if self.wallet:
             if len(self.signature) != _WALLET_SIGNATURE_BYTES:
                 raise SignatureError(
                     f"wallet signature of {self.signer} must be {_WALLET_SIGNATURE_BYTES} bytes"
                 )
-            return bytes(12) + bytes.fromhex(self.signer[2:]) + self.signature
-        return compact(self.signature)
+            return bytes([_WALLET_TAG | slot]) + self.signature
+        return bytes([slot]) + compact(self.signature)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,8 +82,14 @@ class SignedApproval:
 
 def compact(signature: bytes) -> bytes:
     """EIP-2098: ``r || s || v`` (65 bytes) to ``r || (yParity << 255 | s)`` (64 bytes)."""
+    if len(signature) == 64:
+        raise SignatureError(
+            "got a 64-byte signature where the 65-byte r || s || v form is expected "
+            "(files hold what eth_signTypedData_v4 returns; the compact EIP-2098 form "
+            "is made only when sending)"
+        )
     if len(signature) != 65:
-        raise SignatureError(f"an ECDSA signature is 65 bytes, got {len(signature)}")
+        raise SignatureError(f"an ECDSA signature is 65 bytes (r || s || v), got {len(signature)}")
     r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
     if v not in (27, 28):
         raise SignatureError(f"signature v must be 27 or 28, got {v}")
@@ -91,10 +108,20 @@ def sign(
     )
 
 
-def pack(approvals: Iterable[SignedApproval]) -> bytes:
-    """Sort by signer and concatenate into the blob the contract takes."""
-    ordered = sorted(approvals, key=lambda a: int(a.signer, 16))
-    for before, after in pairwise(ordered):
-        if int(before.signer, 16) == int(after.signer, 16):
-            raise SignatureError(f"two signatures from {after.signer}")
-    return b"".join(a.entry() for a in ordered)
+def pack(approvals: Iterable[SignedApproval], signers: Sequence[str]) -> bytes:
+    """Order by signer slot and concatenate into the blob the contract takes.
+
+    ``signers`` is the organisation's current signer list in slot order (as
+    ``organisation(id).signers`` returns it): a signature from anyone else is
+    refused here, before anything is sent.
+    """
+    slots = {int(address, 16): index + 1 for index, address in enumerate(signers)}
+    entries: dict[int, bytes] = {}
+    for approval in approvals:
+        slot = slots.get(int(approval.signer, 16))
+        if slot is None:
+            raise SignatureError(f"{approval.signer} is not one of the organisation's signers")
+        if slot in entries:
+            raise SignatureError(f"two signatures from {approval.signer}")
+        entries[slot] = approval.entry(slot)
+    return b"".join(entries[slot] for slot in sorted(entries))

@@ -25,6 +25,7 @@ def test_type_hashes_match_contract(registry: Any, primary_type: str, constant: 
     [
         ("Attestation", "ATTESTATION_TYPEHASH"),
         ("AttestationRevocation", "ATTESTATION_REVOCATION_TYPEHASH"),
+        ("NonceCancellation", "NONCE_CANCELLATION_TYPEHASH"),
     ],
 )
 def test_attestation_type_hashes_match_contract(
@@ -40,6 +41,7 @@ def test_every_python_type_is_checked() -> None:
         "OrganisationUpdate",
         "Attestation",
         "AttestationRevocation",
+        "NonceCancellation",
     }
 
 
