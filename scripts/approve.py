@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 from ape.cli import account_option
 
-from bci_registry.anchoring import approve_request
+from bci_registry.exporter.anchoring import approve_request
 from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
-from bci_registry.approvals import ApprovalFile
-from bci_registry.batch import iso_time
+from bci_registry.exporter.approvals import ApprovalFile
+from bci_registry.exporter.batch import iso_time
 from bci_registry.eip712 import signable
 from bci_registry.keys import unlock
 from bci_registry.registry import (

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from ape.cli import account_option
 
-from bci_registry.anchoring import (
+from bci_registry.exporter.anchoring import (
     approval_request,
     submit_entries,
     submit_pending,
@@ -24,7 +24,7 @@ from bci_registry.ape_support import (
     registry_for,
     script_errors,
 )
-from bci_registry.batch import (
+from bci_registry.exporter.batch import (
     Journal,
     MemoryRecorder,
     Settings,

@@ -6,7 +6,7 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from bci_registry.approvals import ApprovalFile, common_terms
+from bci_registry.exporter.approvals import ApprovalFile, common_terms
 from bci_registry.eip712 import Domain, digest
 from bci_registry.registry import (
     InputError,

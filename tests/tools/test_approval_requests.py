@@ -11,10 +11,10 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import keccak
 
-from bci_registry.approvals import ApprovalFile
+from bci_registry.exporter.approvals import ApprovalFile
 from bci_registry.eip712 import Domain
 from bci_registry.registry import InputError, organisation_id
-from bci_registry.requests import (
+from bci_registry.exporter.requests import (
     ApprovalRequest,
     Approvals,
     ApprovalTerms,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
-from bci_registry.batch import (
+from bci_registry.exporter.batch import (
     AlreadyKnown,
     Entry,
     Journal,

@@ -1,4 +1,4 @@
-"""The Ape side of submission: the registry and node behind `bci_registry.batch.Chain`.
+"""The Ape side of submission: the registry and node behind `bci_registry.exporter.batch.Chain`.
 
 Transactions are built, signed and broadcast in separate steps, so that the
 journal records a transaction's hash before the transaction can exist.
@@ -17,8 +17,8 @@ from typing import Any, ParamSpec, TypeVar
 from ape.exceptions import AccountsError, ContractLogicError, ProviderError
 
 from bci_registry.ape_support import Registries
-from bci_registry.approvals import ApprovalFile, common_terms
-from bci_registry.batch import (
+from bci_registry.exporter.approvals import ApprovalFile, common_terms
+from bci_registry.exporter.batch import (
     ANCHORED_STATES,
     AlreadyKnown,
     Entry,
@@ -33,7 +33,7 @@ from bci_registry.batch import (
 )
 from bci_registry.devnode import NodeError
 from bci_registry.registry import REPORT_STATES, ZERO32, InputError, organisation_label
-from bci_registry.requests import (
+from bci_registry.exporter.requests import (
     ApprovalRequest,
     Approvals,
     ApprovalTerms,
@@ -264,7 +264,7 @@ def submit_entries(
     settings: Settings,
     supersedes: bytes = ZERO32,
 ) -> list[Outcome]:
-    """Anchor each entry with the signers' approvals, exactly once (see bci_registry.batch).
+    """Anchor each entry with the signers' approvals, exactly once (see bci_registry.exporter.batch).
 
     The approval files are read and checked only if some report is still to be sent.
     """

@@ -18,7 +18,7 @@ Approvals file (``bci-approvals/1``), one signer, many roots::
      "approvals": [{"report": "0x<64 hex>", "signature": "0x<65 bytes>"}, …]}
 
 Each signature is over the EIP-712 ``Approval`` of one root (``supersedes``
-zero). A single-report ``bci-approval/1`` file (``bci_registry.approvals``) is
+zero). A single-report ``bci-approval/1`` file (``bci_registry.exporter.approvals``) is
 read as an approvals file with one entry, so both kinds mix freely.
 """
 
@@ -34,7 +34,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import to_checksum_address
 
-from bci_registry.approvals import APPROVAL_FILE_KIND, ApprovalFile
+from bci_registry.exporter.approvals import APPROVAL_FILE_KIND, ApprovalFile
 from bci_registry.eip712 import Domain, signable
 from bci_registry.registry import (
     ZERO32,
