@@ -8,7 +8,7 @@ ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 export APE_DATA_FOLDER := $(CURDIR)/.devnet/ape-data
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(dir $(ANVIL)):$(PATH)
 
-.PHONY: all setup test fuzz demo bench lint compile clean
+.PHONY: all setup browser test fuzz demo desk bench lint compile clean
 
 all: test
 
@@ -28,11 +28,19 @@ $(ANVIL): package.json package-lock.json
 
 setup: $(VENV)/.installed $(ANVIL)
 
+# The desk's browser test drives Debian's Chromium (never `playwright install`):
+# installed here when missing and run as root; otherwise stop with the command.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then echo "installing Chromium for the desk's browser test (apt-get)"; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	else echo "error: Chromium is missing; run as root: apt-get install -y --no-install-recommends chromium chromium-driver" >&2; exit 1; fi
+
 compile: setup
 	$(BIN)/ape compile
 
 # pytest's exit code 5 (no test collected) counts as a failure.
-test: setup
+test: setup browser
 	$(BIN)/ape test tests -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests were collected" >&2; exit 1; fi; exit $$rc
 
@@ -43,8 +51,14 @@ fuzz: setup
 demo: setup
 	$(BIN)/python -m bci_registry.demo
 
+# Ours and the peers (EAS, Safe: npm dev dependencies) on one anvil, then the desk.
 bench: setup
 	$(BIN)/python -m bench
+	$(BIN)/python tests/desk/bench_desk.py
+
+# The demo's story, then the customs desk on 127.0.0.1 until Ctrl-C.
+desk: setup
+	$(BIN)/python -m bci_registry.desk.devnet
 
 lint: setup
 	$(BIN)/ruff check src tests scripts bench

@@ -27,9 +27,9 @@ def run_gas() -> list[dict[str, object]]:
     from bench.gas import EXTRA_MEASUREMENTS, Recorder, measure_registry
 
     workdir = devnode.PROJECT_ROOT / ".devnet" / "bench"
-    node = devnode.start(workdir)
+    node = devnode.start(workdir)  # on $BCI_DEVNET_PORT, default 18545
     try:
-        with networks.parse_network_choice(f"{devnode.DEVNET_NETWORK}:node"):
+        with networks.parse_network_choice(devnode.network_choice(node.port)):
             actors = [accounts.test_accounts[i] for i in range(10)]
             for actor in actors:
                 node.set_balance(actor.address, 10**20)

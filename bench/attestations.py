@@ -52,9 +52,20 @@ def measure_attestations(
     )
     registry_domain = Domain(chain_id=chain_id, verifying_contract=registry.address)
     roots = [keccak(text=f"bench:attest:{i}") for i in range(2)]
+    members = [s.address for s in signers]
     for root in roots:
-        message = approval_message(org, root, bytes(32), 1, FAR_FUTURE)
-        blob = pack(sign(s.private_key, registry_domain, "Approval", message) for s in signers[:2])
+        blob = pack(
+            (
+                sign(
+                    s.private_key,
+                    registry_domain,
+                    "Approval",
+                    approval_message(s.address, org, root, bytes(32), 1, FAR_FUTURE),
+                )
+                for s in signers[:2]
+            ),
+            members,
+        )
         registry.anchor(org, root, FAR_FUTURE, blob, sender=relayer)
 
     now = chain.blocks.head.timestamp
@@ -67,12 +78,13 @@ def measure_attestations(
     )  # fmt: skip
     evidence = keccak(text="bench:audit-certificate")
     direct = attestations.attest(
-        roots[0], 1, ALL_FIELDS, evidence, now - DAY, now + YEAR, sender=verifier
+        org, roots[0], 1, ALL_FIELDS, evidence, now - DAY, now + YEAR, sender=verifier
     )
     rec.measure("attest_direct", direct)
 
     message = attestation_message(
-        verifier=verifier.address, report=roots[1], verdict=1, fields=ALL_FIELDS,
+        verifier=verifier.address, organisation=org, report=roots[1], verdict=1,
+        fields=ALL_FIELDS,
         evidence=evidence, verified_at=now - DAY, expires_at=now + YEAR, nonce=0,
         deadline=FAR_FUTURE,
     )  # fmt: skip
@@ -80,9 +92,12 @@ def measure_attestations(
     relayed = attestations.attest_by_signature(*signed.call_args(), sender=relayer)
     rec.measure("attest_by_signature", relayed)
 
-    rec.measure("revoke_attestation", attestations.revoke_attestation(roots[0], 1, sender=verifier))
+    rec.measure(
+        "revoke_attestation", attestations.revoke_attestation(org, roots[0], 1, sender=verifier)
+    )
     revocation = revocation_message(
-        verifier=verifier.address, report=roots[1], attested_at=relayed.timestamp, reason=1,
+        verifier=verifier.address, organisation=org, report=roots[1],
+        attested_at=relayed.timestamp, reason=1,
         nonce=1, deadline=FAR_FUTURE,
     )  # fmt: skip
     signed = sign_attestation(verifier.private_key, domain, "AttestationRevocation", revocation)

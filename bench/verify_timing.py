@@ -95,7 +95,10 @@ class LocalChain:
                 "0x" + receipt["transactionHash"].hex(),
             )
 
-        registry = deploy("ReportRegistry", governance.address, governance.address)
+        # admin, governance, pauser: one key on a bench node (no timelock needed here)
+        registry = deploy(
+            "ReportRegistry", governance.address, governance.address, governance.address
+        )
         attestations = deploy("AttestationRegistry", registry.address)
         multicall = deploy("Multicall")
         deployment = Deployment(
@@ -141,9 +144,20 @@ class LocalChain:
         domain = Domain(
             chain_id=self.deployment.chain_id, verifying_contract=self.deployment.registry
         )
-        version = self.registry.functions.organisation(organisation).call()[5]
-        message = approval_message(organisation, root, bytes(32), version, FAR_FUTURE)
-        blob = pack(sign(s.key, domain, "Approval", message) for s in signers)
+        record = self.registry.functions.organisation(organisation).call()
+        members, version = record[2], record[5]
+        blob = pack(
+            (
+                sign(
+                    s.key,
+                    domain,
+                    "Approval",
+                    approval_message(s.address, organisation, root, bytes(32), version, FAR_FUTURE),
+                )
+                for s in signers
+            ),
+            members,
+        )
         self._send(self.registry.functions.anchor(organisation, root, FAR_FUTURE, blob), relayer)
 
     def accredit(self, verifier: str, governance: Any, scope: int = ALL_FIELDS) -> None:
@@ -154,17 +168,39 @@ class LocalChain:
         self._send(call, governance)
 
     def attest(
-        self, root: bytes, verifier: Any, verdict: int = 1, fields: int = ALL_FIELDS
+        self,
+        organisation: bytes,
+        root: bytes,
+        verifier: Any,
+        verdict: int = 1,
+        fields: int = ALL_FIELDS,
     ) -> None:
         now = self.now()
         evidence = keccak(text="evidence:bench-audit-certificate")
+        # An attestation may not outlive its verifier's accreditation.
+        accredited_until = self.attestations.functions.verifier(verifier.address).call()[5]
         call = self.attestations.functions.attest(
-            root, verdict, fields, evidence, now - 60, now + YEAR
+            organisation,
+            root,
+            verdict,
+            fields,
+            evidence,
+            now - 60,
+            min(now + YEAR, accredited_until),
         )
         self._send(call, verifier)
 
-    def revoke_attestation(self, root: bytes, verifier: Any, reason: int = 1) -> None:
-        self._send(self.attestations.functions.revoke_attestation(root, reason), verifier)
+    def revoke_attestation(
+        self, organisation: bytes, root: bytes, verifier: Any, reason: int = 1
+    ) -> None:
+        call = self.attestations.functions.revoke_attestation(organisation, root, reason)
+        self._send(call, verifier)
+
+    def pause(self, pauser: Any) -> None:
+        self._send(self.registry.functions.pause(), pauser)
+
+    def unpause(self, governance: Any) -> None:
+        self._send(self.registry.functions.unpause(), governance)
 
 
 def _compiled(key: str) -> dict[str, Any]:
@@ -187,12 +223,14 @@ def _mined(w3: Any, tx_hash: Any) -> dict[str, Any]:
     return dict(receipt)
 
 
-def seal_copies(workdir: Path, count: int) -> list[tuple[bytes, Path]]:
-    """``count`` sealed copies of the sample (fresh salts, so distinct roots)."""
+def seal_copies(
+    workdir: Path, count: int, organisation: bytes = ORGANISATION
+) -> list[tuple[bytes, Path]]:
+    """``count`` sealed copies of the sample for ``organisation`` (fresh salts: distinct roots)."""
     report = load_report(SAMPLE)
     out = []
     for i in range(count):
-        sealed = seal_report(report)
+        sealed = seal_report(report, organisation=organisation)
         path = workdir / "reports" / f"report-{i:03d}.sealed.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text(path, sealed.to_json(), private=True)
@@ -304,7 +342,7 @@ def run(runs: int = 5, batch: int = 100, write: bool = True, quiet: bool = False
         reports = seal_copies(WORKDIR, max(batch, 1))
         for root, _ in reports:
             chain.anchor(ORGANISATION, root, signers[:2], relayer)
-            chain.attest(root, verifier)
+            chain.attest(ORGANISATION, root, verifier)
         delivery = ("--delivery", str(chain.now() + 3600))
         one = reports[0][1]
 

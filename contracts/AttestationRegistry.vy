@@ -5,16 +5,26 @@
 @custom:contract-name AttestationRegistry
 @license Apache-2.0
 @notice Accredited verifiers (SGS- or TÜV-style certification bodies) attest
-        report roots anchored in the `ReportRegistry`; customs reads a
-        report's status and its attestations in one call (`customs_view`).
+        reports anchored in the `ReportRegistry`; a report is identified by
+        its organisation and its root together. Customs reads a report's
+        status and its attestations in one call (`customs_view`).
         The technical specification is `docs/attestations-spec.md`.
+        IMPORTANT for integrators: an attestation's `valid` judges the
+        attestation ALONE (made, not revoked, not expired, not invalidated
+        by a for-cause suspension). It says nothing about the report (its
+        state, its organisation) or the pause: read `CustomsView.report`,
+        or the combined `CustomsView.accepted`.
 @dev A separate contract because the report registry and this one do not
      fit together under the EIP-170 code-size limit. Roles and the pause
      switch stay those of the report registry: one governance, one
-     emergency stop. Cost model: an attestation writes ONE storage slot,
-     the (report, verifier) record, holding all that is needed to judge it
-     later; the evidence hash and the revocation history are needed by
-     nobody on chain and live only in the events, the audit trail.
+     emergency stop. Every action that only reduces trust (revoke an
+     attestation, suspend a verifier, cancel signed messages) works while
+     the registry is paused. Cost model: an attestation writes ONE storage
+     slot, an entry of the report's own bounded list (at most
+     MAX_ATTESTATIONS verifiers per report), holding all that is needed to
+     judge it later; the evidence hash and the revocation history are
+     needed by nobody on chain and live only in the events, the audit
+     trail.
 """
 
 from interfaces import IAttestationRegistry
@@ -43,12 +53,16 @@ GOVERNANCE_ROLE: public(constant(bytes32)) = keccak256("GOVERNANCE_ROLE")
 
 # EIP-712 types (mirrored in `bci_registry.eip712.TYPES`; a test compares
 # the hashes). The verifier is part of each message so that two EIP-1271
-# wallets with the same owner cannot use each other's signatures.
+# wallets with the same owner cannot use each other's signatures; the
+# organisation, because a report is identified by (organisation, root).
 ATTESTATION_TYPEHASH: public(constant(bytes32)) = keccak256(
-    "Attestation(address verifier,bytes32 report,uint8 verdict,uint16 fields,bytes32 evidence,uint64 verifiedAt,uint64 expiresAt,uint64 nonce,uint64 deadline)"
+    "Attestation(address verifier,bytes32 organisation,bytes32 report,uint8 verdict,uint16 fields,bytes32 evidence,uint64 verifiedAt,uint64 expiresAt,uint64 nonce,uint64 deadline)"
 )
 ATTESTATION_REVOCATION_TYPEHASH: public(constant(bytes32)) = keccak256(
-    "AttestationRevocation(address verifier,bytes32 report,uint64 attestedAt,uint16 reason,uint64 nonce,uint64 deadline)"
+    "AttestationRevocation(address verifier,bytes32 organisation,bytes32 report,uint64 attestedAt,uint16 reason,uint64 nonce,uint64 deadline)"
+)
+NONCE_CANCELLATION_TYPEHASH: public(constant(bytes32)) = keccak256(
+    "NonceCancellation(address verifier,uint64 below,uint64 deadline)"
 )
 
 VERDICT_PASS: public(constant(uint8)) = 1
@@ -58,20 +72,22 @@ VERDICT_QUALIFIED: public(constant(uint8)) = 3
 # Bit i of a field mask is report field i in DESIGN.md order
 # (0 cathodeMaterialOrigin ... 11 dueDiligenceReport).
 ALL_FIELDS: public(constant(uint16)) = 4095
-# Bounds the views' scan over verifier indices; at most this many verifier
-# addresses can ever be accredited (key rotations included).
-MAX_VERIFIERS: public(constant(uint256)) = 1024
-# Attestations returned per call of `attestations` / `customs_view`.
+# At most this many verifiers attest one report (each holds one entry of
+# the report's list, replaced when it attests again). Bounds every view to
+# MAX_ATTESTATIONS storage reads per report; there is no global cap on
+# the number of accredited verifiers.
 MAX_ATTESTATIONS: public(constant(uint256)) = 32
 # Relayed signatures carry a nonce: any unused nonce in
 # [nonce_base, nonce_base + NONCE_WINDOW) is accepted, so relayers may
 # submit a verifier's pre-signed messages out of order.
 NONCE_WINDOW: public(constant(uint256)) = 56
 
-# The report registry's anchored state.
+# The report registry's report states.
 _REPORT_ANCHORED: constant(uint8) = 2
 _REPORT_SUPERSEDED: constant(uint8) = 3
 _REPORT_REVOKED: constant(uint8) = 4
+# The report registry's active organisation status.
+_ORGANISATION_ACTIVE: constant(uint8) = 1
 
 # Verifier states, as computed by `verifier` (not stored).
 VERIFIER_NONE: constant(uint8) = 0
@@ -83,9 +99,8 @@ VERIFIER_SUSPENDED_FOR_CAUSE: constant(uint8) = 5
 
 # An EOA verifier signs with an EIP-2098 compact signature (as approvals do
 # in the report registry); a 65-byte signature goes to the verifier's
-# EIP-1271 wallet. Choosing by length spares the cold EXTCODESIZE (2,600
-# gas) of `is_contract` and is safe: nobody holds a key for a wallet's
-# address, and an EOA answers no call.
+# EIP-1271 wallet, and is refused with a clear message when the verifier
+# has no code (an EOA's 65-byte r || s || v sent uncompacted).
 _COMPACT_SIGNATURE: constant(uint256) = 64
 _WALLET_SIGNATURE: constant(uint256) = 65
 
@@ -108,6 +123,7 @@ _ATT_VERIFIED_SHIFT: constant(uint256) = 64  # uint40: verified at (the verifier
 _ATT_EXPIRES_SHIFT: constant(uint256) = 104  # uint40: expires at (no longer valid from then)
 _ATT_REVOKED_SHIFT: constant(uint256) = 144  # uint40: revoked at (0: not revoked)
 _ATT_REASON_SHIFT: constant(uint256) = 184  # uint16: revocation reason
+_ATT_INDEX_SHIFT: constant(uint256) = 200  # uint32: the verifier's index
 
 _MASK8: constant(uint256) = 2**8 - 1
 _MASK16: constant(uint256) = 2**16 - 1
@@ -122,16 +138,18 @@ REGISTRY: public(immutable(address))
 # @dev Verifier => packed verifier record.
 _verifiers: HashMap[address, uint256]
 # @dev Verifier => its id (e.g. the hash of the body's name and accreditation
-#      number). A label for customs, never read when attesting; a body that
-#      rotates keys may hold the same id on several addresses.
+#      number), fixed at its first accreditation: an attestation keeps the
+#      identity it was made under. A body that rotates keys may hold the same
+#      id on several addresses; a renamed body accredits a new key.
 _verifier_ids: HashMap[address, bytes32]
 # @dev Verifier index (1-based) => verifier.
 _verifier_accounts: HashMap[uint32, address]
 # @dev Number of verifiers ever accredited.
 verifier_count: public(uint32)
-# @dev Report root => verifier index => the verifier's current attestation
-#      of the report, packed (0: none).
-_attestations: HashMap[bytes32, HashMap[uint32, uint256]]
+# @dev Organisation => report root => position (0 .. MAX_ATTESTATIONS - 1)
+#      => a verifier's current attestation of the report, packed with the
+#      verifier's index (0: free; positions fill from 0 and are never freed).
+_attestations: HashMap[bytes32, HashMap[bytes32, uint256[MAX_ATTESTATIONS]]]
 
 
 @deploy
@@ -156,18 +174,24 @@ def accredit_verifier(
     """
     @dev Accredits a verifier (an EOA or an EIP-1271 wallet) for a field
          scope and a validity window. Accrediting a known verifier again
-         replaces its id, scope and window and lifts a suspension from now
-         on; its attestations made so far keep the terms they were made
-         under. A verifier suspended for cause is never accredited again,
-         so that its invalidation cut-off keeps applying.
+         replaces its scope and window and lifts a suspension from now on;
+         its attestations made so far keep the terms they were made under.
+         A verifier's id is fixed for its address: re-accrediting it under
+         another id is refused (an attestation keeps the identity it was
+         made under; a renamed body accredits a new key). A verifier
+         suspended for cause is never accredited again, so that its
+         invalidation cut-off keeps applying.
     @notice Only callable by a GOVERNANCE_ROLE account of the report
             registry, when it is not paused.
     @param verifier The verifier's address.
-    @param verifier_id The verifier's non-zero id.
+    @param verifier_id The verifier's non-zero id (for a known verifier:
+           the id it was first accredited with).
     @param scope The non-zero 12-bit mask of the report fields it may attest.
     @param valid_from The first timestamp at which it may attest.
-    @param valid_until The last timestamp at which it may attest.
+    @param valid_until The last timestamp at which it may attest; also the
+           latest expiry of any attestation it makes.
     """
+    self._require_not_paused()
     self._check_governance()
     assert verifier != empty(address), "attestations: verifier is the zero address"
     assert verifier_id != empty(bytes32), "attestations: verifier id is zero"
@@ -180,12 +204,15 @@ def accredit_verifier(
     index: uint256 = (record >> _VER_INDEX_SHIFT) & _MASK32
     if index == 0:
         count: uint32 = self.verifier_count + 1
-        assert convert(count, uint256) <= MAX_VERIFIERS, "attestations: too many verifiers"
         self.verifier_count = count
         self._verifier_accounts[count] = verifier
+        self._verifier_ids[verifier] = verifier_id
         index = convert(count, uint256)
     else:
         assert record & _VER_FOR_CAUSE == 0, "attestations: verifier was suspended for cause"
+        assert (
+            self._verifier_ids[verifier] == verifier_id
+        ), "attestations: a verifier keeps its id; accredit a new key for another id"
     # The nonce window survives re-accreditation: a signature relayed once
     # must never become usable again.
     self._verifiers[verifier] = (
@@ -195,7 +222,6 @@ def accredit_verifier(
         | (convert(valid_from, uint256) << _VER_FROM_SHIFT)
         | (convert(valid_until, uint256) << _VER_UNTIL_SHIFT)
     )
-    self._verifier_ids[verifier] = verifier_id
     log IAttestationRegistry.VerifierAccredited(
         verifier=verifier,
         verifier_id=verifier_id,
@@ -216,6 +242,7 @@ def extend_accreditation(verifier: address, valid_until: uint64):
     @param verifier The verifier's address.
     @param valid_until The new last timestamp, after the current one.
     """
+    self._require_not_paused()
     self._check_governance()
     record: uint256 = self._known_verifier(verifier)
     assert record & _VER_SUSPENDED == 0, "attestations: verifier is suspended"
@@ -232,7 +259,8 @@ def suspend_verifier(verifier: address):
     @dev Suspends a verifier from now on: it can make no new attestation;
          those made so far stay valid, and it may still revoke them.
     @notice Only callable by a GOVERNANCE_ROLE account of the report
-            registry, when it is not paused.
+            registry; works while the registry is paused (it only reduces
+            trust).
     @param verifier The verifier's address.
     """
     self._check_governance()
@@ -251,7 +279,8 @@ def suspend_verifier_for_cause(verifier: address, invalid_since: uint64):
          Applies to a verifier already suspended too; applied again, the
          cut-off may only move earlier.
     @notice Only callable by a GOVERNANCE_ROLE account of the report
-            registry, when it is not paused.
+            registry; works while the registry is paused (it only reduces
+            trust).
     @param verifier The verifier's address.
     @param invalid_since The cut-off timestamp, not in the future (0: all).
     """
@@ -272,31 +301,43 @@ def suspend_verifier_for_cause(verifier: address, invalid_since: uint64):
 
 @external
 def attest(
-    report: bytes32, verdict: uint8, fields: uint16, evidence: bytes32, verified_at: uint64, expires_at: uint64
+    organisation: bytes32,
+    report: bytes32,
+    verdict: uint8,
+    fields: uint16,
+    evidence: bytes32,
+    verified_at: uint64,
+    expires_at: uint64,
 ):
     """
     @dev The verifier attests an anchored report with its own transaction.
          It replaces the verifier's previous attestation of the report, if
-         any (the events keep the history).
+         any (the events keep the history). After a revocation only a
+         strictly later verification attests again.
     @notice Only callable by a verifier accredited now (inside its window,
-            not suspended) for every field in `fields`, when not paused.
-    @param report The root of an anchored report.
+            not suspended) for every field in `fields`, when not paused;
+            at most MAX_ATTESTATIONS verifiers attest one report.
+    @param organisation The id of the organisation that anchored the report.
+    @param report The root of the report, anchored by `organisation`.
     @param verdict 1 pass, 2 fail, 3 qualified.
     @param fields The non-zero mask of the fields verified, inside the scope.
     @param evidence The hash of the evidence document (the audit
            certificate); logged, not stored.
     @param verified_at When the verification was done: not in the future,
-           not before that of the attestation it replaces.
-    @param expires_at When the attestation stops being valid, in the future.
+           not before that of the attestation it replaces (strictly after
+           it if that one was revoked).
+    @param expires_at When the attestation stops being valid: in the
+           future, not after the verifier's accreditation ends.
     """
-    record: uint256 = self._verifiers[msg.sender]
-    self._check_terms(record, verdict, fields, verified_at, expires_at)
-    self._store(msg.sender, record, report, verdict, fields, evidence, verified_at, expires_at)
+    self._attest(
+        msg.sender, self._verifiers[msg.sender], organisation, report, verdict, fields, evidence, verified_at, expires_at
+    )
 
 
 @external
 def attest_by_signature(
     verifier: address,
+    organisation: bytes32,
     report: bytes32,
     verdict: uint8,
     fields: uint16,
@@ -314,23 +355,23 @@ def attest_by_signature(
     @notice Only for a verifier accredited now for the fields, when not
             paused and not after `deadline`.
     @param verifier The verifier (an EOA or an EIP-1271 wallet).
-    @param report The root of an anchored report.
+    @param organisation The id of the organisation that anchored the report.
+    @param report The root of the report, anchored by `organisation`.
     @param verdict 1 pass, 2 fail, 3 qualified.
     @param fields The non-zero mask of the fields verified, inside the scope.
     @param evidence The hash of the evidence document; logged, not stored.
     @param verified_at When the verification was done (as for `attest`).
-    @param expires_at When the attestation stops being valid, in the future.
+    @param expires_at When the attestation stops being valid (as for `attest`).
     @param nonce An unused nonce of the verifier, inside its window.
     @param deadline The last timestamp at which the signature is valid.
     @param signature A 64-byte EIP-2098 signature from an EOA verifier, or
            the 65-byte signature its EIP-1271 wallet accepts.
     """
-    record: uint256 = self._verifiers[verifier]
-    self._check_terms(record, verdict, fields, verified_at, expires_at)
     struct_hash: bytes32 = keccak256(
         abi_encode(
             ATTESTATION_TYPEHASH,
             verifier,
+            organisation,
             report,
             verdict,
             fields,
@@ -342,27 +383,30 @@ def attest_by_signature(
         )
     )
     self._check_signature(verifier, struct_hash, deadline, signature)
-    self._use_nonce(verifier, record, nonce)
-    self._store(verifier, record, report, verdict, fields, evidence, verified_at, expires_at)
+    record: uint256 = self._use_nonce(verifier, self._verifiers[verifier], nonce)
+    self._attest(verifier, record, organisation, report, verdict, fields, evidence, verified_at, expires_at)
 
 
 @external
-def revoke_attestation(report: bytes32, reason: uint16):
+def revoke_attestation(organisation: bytes32, report: bytes32, reason: uint16):
     """
     @dev The verifier revokes its attestation of a report, whatever its own
-         accreditation state: withdrawing trust is always allowed.
+         accreditation state: withdrawing trust is always allowed. The
+         revocation is final for that verification: only a strictly later
+         `verified_at` attests the report again.
     @notice Only callable by a verifier with an unrevoked attestation of
-            the report, when not paused.
+            the report; works while the registry is paused.
+    @param organisation The id of the organisation that anchored the report.
     @param report The report root.
     @param reason A non-zero reason code.
     """
-    self._require_not_paused()
-    self._revoke(msg.sender, self._verifiers[msg.sender], report, reason, 0)
+    self._revoke(msg.sender, self._verifiers[msg.sender], organisation, report, reason, 0)
 
 
 @external
 def revoke_attestation_by_signature(
     verifier: address,
+    organisation: bytes32,
     report: bytes32,
     attested_at: uint64,
     reason: uint16,
@@ -373,24 +417,61 @@ def revoke_attestation_by_signature(
     """
     @dev Anyone relays a verifier's EIP-712 `AttestationRevocation`
          signature; the nonce is used up. The signature names the
-         attestation by its time, so it can never revoke a later one.
-    @notice Only when not paused and not after `deadline`.
+         attestation by its block time, so it can never revoke a later one;
+         `attested_at` 0 is refused.
+    @notice Not after `deadline`; works while the registry is paused.
     @param verifier The attestation's verifier.
+    @param organisation The id of the organisation that anchored the report.
     @param report The report root.
-    @param attested_at The attestation's block timestamp (`attested_at`).
+    @param attested_at The attestation's block timestamp (`attested_at`),
+           non-zero.
     @param reason A non-zero reason code.
     @param nonce An unused nonce of the verifier, inside its window.
     @param deadline The last timestamp at which the signature is valid.
     @param signature As for `attest_by_signature`.
     """
-    self._require_not_paused()
+    assert attested_at != 0, "attestations: revocation names no attestation (attested_at is 0)"
     record: uint256 = self._verifiers[verifier]
     struct_hash: bytes32 = keccak256(
-        abi_encode(ATTESTATION_REVOCATION_TYPEHASH, verifier, report, attested_at, reason, nonce, deadline)
+        abi_encode(
+            ATTESTATION_REVOCATION_TYPEHASH, verifier, organisation, report, attested_at, reason, nonce, deadline
+        )
     )
     self._check_signature(verifier, struct_hash, deadline, signature)
-    self._revoke(verifier, record, report, reason, convert(attested_at, uint256))
+    self._revoke(verifier, record, organisation, report, reason, convert(attested_at, uint256))
     self._use_nonce(verifier, record, nonce)
+
+
+@external
+def cancel_nonces(below: uint64):
+    """
+    @dev The verifier withdraws every signed message it has not had relayed
+         yet: every nonce below `below` becomes used, and the nonce window
+         starts at `below` (this also unfreezes a window held by a nonce
+         that was never relayed). Attestations already made stay: revoke
+         them with `revoke_attestation`.
+    @notice Only callable by a known verifier, whatever its accreditation
+            state; works while the registry is paused.
+    @param below The new nonce base: above the current one, below 2**32.
+    """
+    self._cancel_nonces(msg.sender, below)
+
+
+@external
+def cancel_nonces_by_signature(verifier: address, below: uint64, deadline: uint64, signature: Bytes[65]):
+    """
+    @dev Anyone relays a verifier's EIP-712 `NonceCancellation` signature;
+         otherwise as `cancel_nonces`. It uses no nonce: once applied, the
+         nonce base is at least `below`, so a replay is refused.
+    @notice Not after `deadline`; works while the registry is paused.
+    @param verifier The verifier (an EOA or an EIP-1271 wallet).
+    @param below The new nonce base: above the current one, below 2**32.
+    @param deadline The last timestamp at which the signature is valid.
+    @param signature As for `attest_by_signature`.
+    """
+    struct_hash: bytes32 = keccak256(abi_encode(NONCE_CANCELLATION_TYPEHASH, verifier, below, deadline))
+    self._check_signature(verifier, struct_hash, deadline, signature)
+    self._cancel_nonces(verifier, below)
 
 
 # ---------------------------------------------------------------- views
@@ -434,53 +515,96 @@ def verifier_at(index: uint32) -> address:
 
 @external
 @view
-def attestation(report: bytes32, verifier: address) -> IAttestationRegistry.AttestationStatus:
+def attestation(
+    organisation: bytes32, report: bytes32, verifier: address
+) -> IAttestationRegistry.AttestationStatus:
     """
     @dev Returns a verifier's current attestation of a report and whether
-         it is valid now.
+         the attestation itself is valid now (`valid` says nothing about
+         the report: see `customs_view`).
+    @param organisation The id of the organisation that anchored the report.
     @param report The report root.
     @param verifier The verifier's address.
     @return AttestationStatus The attestation (verdict 0: none).
     """
-    index: uint32 = convert((self._verifiers[verifier] >> _VER_INDEX_SHIFT) & _MASK32, uint32)
-    return self._status(report, index, verifier)
+    index: uint256 = (self._verifiers[verifier] >> _VER_INDEX_SHIFT) & _MASK32
+    position: uint256 = 0
+    packed: uint256 = 0
+    position, packed = self._find(organisation, report, index)
+    if packed == 0:
+        return IAttestationRegistry.AttestationStatus(
+            organisation=organisation,
+            report=report,
+            verifier=verifier,
+            verifier_index=convert(index, uint32),
+            verifier_id=self._verifier_ids[verifier],
+            verdict=0,
+            fields=0,
+            verified_at=0,
+            expires_at=0,
+            attested_at=0,
+            revoked_at=0,
+            revocation_reason=0,
+            expired=False,
+            invalidated=False,
+            valid=False,
+        )
+    return self._status(organisation, report, packed, verifier)
 
 
 @external
 @view
-def attestations(report: bytes32, start: uint32) -> DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS]:
+def attestations(
+    organisation: bytes32, report: bytes32
+) -> DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS]:
     """
-    @dev Returns a report's attestations, by verifier index from `start`,
-         at most MAX_ATTESTATIONS; each with whether it is valid now. For the
-         next page, call again from the last `verifier_index` plus one.
+    @dev Returns every attestation of a report (at most MAX_ATTESTATIONS,
+         one per verifier, in the order the verifiers first attested it),
+         each with whether the attestation itself is valid now.
+    @param organisation The id of the organisation that anchored the report.
     @param report The report root.
-    @param start The first verifier index to look at (0 or 1: all).
     @return DynArray The attestations.
     """
-    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = []
-    complete: bool = False
-    page, complete = self._page(report, convert(start, uint256))
-    return page
+    return self._list(organisation, report)
 
 
 @external
 @view
-def customs_view(report: bytes32) -> IAttestationRegistry.CustomsView:
+def customs_view(organisation: bytes32, report: bytes32) -> IAttestationRegistry.CustomsView:
     """
-    @dev Everything customs needs for a report root in one call: the report
-         registry's `report_status`, the report's attestations (first page)
-         with whether each is valid now, and the time "now" refers to.
+    @dev Everything customs needs for a report in one call: the report
+         registry's `report_status(organisation, report)` (with its
+         `paused` flag), every attestation of the report with whether it is
+         valid now, the time "now" refers to, and `accepted`: the report is
+         anchored, its organisation active, the registry not paused, and at
+         least one attestation is valid with verdict pass. A policy checks
+         more (fields, verifier ids); `valid` alone never judges the report.
+         Reads only the report's own list: at most MAX_ATTESTATIONS entries,
+         whatever the number of accredited verifiers.
+    @param organisation The id of the organisation that anchored the report
+           (the file's proof names it).
     @param report The report root.
     @return CustomsView The report's status and attestations.
     """
-    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = []
-    complete: bool = False
-    page, complete = self._page(report, 1)
+    status: IReportRegistry.ReportStatus = staticcall IReportRegistry(REGISTRY).report_status(
+        organisation, report
+    )
+    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = self._list(organisation, report)
+    accepted: bool = False
+    if (
+        status.state == _REPORT_ANCHORED
+        and status.organisation_status == _ORGANISATION_ACTIVE
+        and not status.paused
+    ):
+        for entry: IAttestationRegistry.AttestationStatus in page:
+            if entry.valid and entry.verdict == VERDICT_PASS:
+                accepted = True
+                break
     return IAttestationRegistry.CustomsView(
-        report=staticcall IReportRegistry(REGISTRY).report_status(report),
+        report=status,
         attestations=page,
-        complete=complete,
         checked_at=convert(block.timestamp, uint64),
+        accepted=accepted,
     )
 
 
@@ -490,14 +614,14 @@ def customs_view(report: bytes32) -> IAttestationRegistry.CustomsView:
 @internal
 @view
 def _require_not_paused():
-    # The report registry's pause stops this registry too.
+    # The report registry's pause stops attesting and accrediting here too;
+    # trust-reducing actions skip this check.
     assert not staticcall RegistryControl(REGISTRY).paused(), "pausable: contract is paused"
 
 
 @internal
 @view
 def _check_governance():
-    self._require_not_paused()
     assert staticcall RegistryControl(REGISTRY).hasRole(
         GOVERNANCE_ROLE, msg.sender
     ), "access_control: account is missing role"
@@ -507,34 +631,15 @@ def _check_governance():
 @view
 def _known_verifier(verifier: address) -> uint256:
     record: uint256 = self._verifiers[verifier]
-    assert record != 0, "attestations: unknown verifier"
+    assert record & (_MASK32 << _VER_INDEX_SHIFT) != 0, "attestations: unknown verifier"
     return record
 
 
 @internal
-@view
-def _check_terms(record: uint256, verdict: uint8, fields: uint16, verified_at: uint64, expires_at: uint64):
-    """
-    @dev The verifier must be accredited now and the terms well-formed;
-         checked before any signature work or external read.
-    """
-    assert record != 0, "attestations: not an accredited verifier"
-    assert record & _VER_SUSPENDED == 0, "attestations: verifier is suspended"
-    assert (record >> _VER_FROM_SHIFT) & _MASK40 <= block.timestamp, "attestations: accreditation not yet valid"
-    assert block.timestamp <= (record >> _VER_UNTIL_SHIFT) & _MASK40, "attestations: accreditation expired"
-    assert verdict >= VERDICT_PASS and verdict <= VERDICT_QUALIFIED, "attestations: invalid verdict"
-    assert fields != 0, "attestations: no fields attested"
-    assert convert(fields, uint256) & ~(record & _VER_SCOPE) == 0, "attestations: fields outside the verifier's scope"
-    assert verified_at != 0, "attestations: verification time is zero"
-    assert convert(verified_at, uint256) <= block.timestamp, "attestations: verification time is in the future"
-    assert convert(expires_at, uint256) > block.timestamp, "attestations: expiry is not in the future"
-    assert convert(expires_at, uint256) <= _MASK40, "attestations: time out of range"
-
-
-@internal
-def _store(
+def _attest(
     verifier: address,
     record: uint256,
+    organisation: bytes32,
     report: bytes32,
     verdict: uint8,
     fields: uint16,
@@ -542,24 +647,58 @@ def _store(
     verified_at: uint64,
     expires_at: uint64,
 ):
-    self._require_not_paused()
-    state: uint8 = staticcall IReportRegistry(REGISTRY).report_state(report)
+    """
+    @dev Checks the terms (the verifier accredited now, the terms well
+         formed), then the pause and the report's state, and writes the
+         verifier's entry in the report's list.
+    """
+    assert record & (_MASK32 << _VER_INDEX_SHIFT) != 0, "attestations: not an accredited verifier"
+    assert record & _VER_SUSPENDED == 0, "attestations: verifier is suspended"
+    assert (record >> _VER_FROM_SHIFT) & _MASK40 <= block.timestamp, "attestations: accreditation not yet valid"
+    until: uint256 = (record >> _VER_UNTIL_SHIFT) & _MASK40
+    assert block.timestamp <= until, "attestations: accreditation expired"
+    # 0 wraps to 255: one comparison refuses 0 and anything above 3.
+    assert unsafe_sub(verdict, VERDICT_PASS) < VERDICT_QUALIFIED, "attestations: invalid verdict"
+    assert fields != 0, "attestations: no fields attested"
+    assert convert(fields, uint256) & ~(record & _VER_SCOPE) == 0, "attestations: fields outside the verifier's scope"
+    assert verified_at != 0, "attestations: verification time is zero"
+    assert convert(verified_at, uint256) <= block.timestamp, "attestations: verification time is in the future"
+    assert convert(expires_at, uint256) > block.timestamp, "attestations: expiry is not in the future"
+    # `until` is below 2**40 (accreditation checks it), so this also keeps
+    # the expiry inside its 40-bit field.
+    assert convert(expires_at, uint256) <= until, "attestations: expiry is after the accreditation ends"
+    assert not staticcall RegistryControl(REGISTRY).paused(), "pausable: contract is paused"
+    state: uint8 = staticcall IReportRegistry(REGISTRY).report_state(organisation, report)
     assert state != _REPORT_SUPERSEDED, "attestations: report is superseded"
     assert state != _REPORT_REVOKED, "attestations: report is revoked"
     assert state == _REPORT_ANCHORED, "attestations: report is not anchored"
-    index: uint32 = convert((record >> _VER_INDEX_SHIFT) & _MASK32, uint32)
-    # Reading the slot first costs ~100 gas: the write then finds it warm.
-    previous: uint256 = self._attestations[report][index]
-    # A relayed signature that arrives late must not replace a newer one.
-    assert convert(verified_at, uint256) >= (previous >> _ATT_VERIFIED_SHIFT) & _MASK40, "attestations: a later verification is on record"
-    self._attestations[report][index] = (
+    index: uint256 = (record >> _VER_INDEX_SHIFT) & _MASK32
+    # The verifier's entry, or the first free one: a report's first
+    # attestation reads one slot (the write then finds it warm).
+    position: uint256 = 0
+    previous: uint256 = self._attestations[organisation][report][0]
+    if previous != 0 and (previous >> _ATT_INDEX_SHIFT) & _MASK32 != index:
+        position, previous = self._find(organisation, report, index)
+        assert position < MAX_ATTESTATIONS, "attestations: the report already has attestations from MAX_ATTESTATIONS (32) verifiers"
+    if previous != 0:
+        on_record: uint256 = (previous >> _ATT_VERIFIED_SHIFT) & _MASK40
+        if (previous >> _ATT_REVOKED_SHIFT) & _MASK40 != 0:
+            # A revocation is final for that verification (and any other
+            # signed copy of it): only a later verification attests again.
+            assert convert(verified_at, uint256) > on_record, "attestations: revoked; only a later verification can attest again"
+        else:
+            # A relayed signature that arrives late must not replace a newer one.
+            assert convert(verified_at, uint256) >= on_record, "attestations: a later verification is on record"
+    self._attestations[organisation][report][position] = (
         convert(verdict, uint256)
         | (convert(fields, uint256) << _ATT_FIELDS_SHIFT)
         | (block.timestamp << _ATT_ATTESTED_SHIFT)
         | (convert(verified_at, uint256) << _ATT_VERIFIED_SHIFT)
         | (convert(expires_at, uint256) << _ATT_EXPIRES_SHIFT)
+        | (index << _ATT_INDEX_SHIFT)
     )
     log IAttestationRegistry.AttestationMade(
+        organisation=organisation,
         report=report,
         verifier=verifier,
         verdict=verdict,
@@ -571,22 +710,43 @@ def _store(
 
 
 @internal
-def _revoke(verifier: address, record: uint256, report: bytes32, reason: uint16, attested_at: uint256):
+def _revoke(
+    verifier: address, record: uint256, organisation: bytes32, report: bytes32, reason: uint16, attested_at: uint256
+):
     """
-    @dev Revokes `verifier`'s attestation of `report`; if `attested_at` is
+    @dev Revokes `verifier`'s attestation of the report; if `attested_at` is
          not 0, only the attestation made at that time.
     """
     assert reason != 0, "attestations: revocation reason is zero"
-    index: uint32 = convert((record >> _VER_INDEX_SHIFT) & _MASK32, uint32)
+    index: uint256 = (record >> _VER_INDEX_SHIFT) & _MASK32
+    position: uint256 = 0
+    packed: uint256 = 0
     # An unknown verifier has index 0, under which nothing is ever stored.
-    packed: uint256 = self._attestations[report][index]
+    position, packed = self._find(organisation, report, index)
     assert packed != 0, "attestations: no attestation of this report by the verifier"
     assert attested_at == 0 or (packed >> _ATT_ATTESTED_SHIFT) & _MASK40 == attested_at, "attestations: signed for another attestation"
     assert (packed >> _ATT_REVOKED_SHIFT) & _MASK40 == 0, "attestations: attestation already revoked"
-    self._attestations[report][index] = (
+    self._attestations[organisation][report][position] = (
         packed | (block.timestamp << _ATT_REVOKED_SHIFT) | (convert(reason, uint256) << _ATT_REASON_SHIFT)
     )
-    log IAttestationRegistry.AttestationRevoked(report=report, verifier=verifier, reason=reason)
+    log IAttestationRegistry.AttestationRevoked(
+        organisation=organisation, report=report, verifier=verifier, reason=reason
+    )
+
+
+@internal
+@view
+def _find(organisation: bytes32, report: bytes32, index: uint256) -> (uint256, uint256):
+    """
+    @dev The position of verifier `index`'s entry in the report's list and
+         the entry; else the first free position and 0; else (list full)
+         MAX_ATTESTATIONS and 0. Index 0 (unknown verifier) is never stored.
+    """
+    for position: uint256 in range(MAX_ATTESTATIONS):
+        packed: uint256 = self._attestations[organisation][report][position]
+        if packed == 0 or (packed >> _ATT_INDEX_SHIFT) & _MASK32 == index:
+            return position, packed
+    return MAX_ATTESTATIONS, 0
 
 
 @internal
@@ -604,6 +764,8 @@ def _check_signature(verifier: address, struct_hash: bytes32, deadline: uint64, 
             digest, extract32(signature, 0, output_type=uint256), extract32(signature, 32, output_type=uint256)
         ) == verifier
     elif len(signature) == _WALLET_SIGNATURE:
+        # The EXTCODESIZE warms the account for the EIP-1271 call: ~100 gas.
+        assert verifier.is_contract, "attestations: 65-byte signature from an account without code; send the 64-byte EIP-2098 compact form"
         valid = signature_checker._is_valid_ERC1271_signature_now(verifier, digest, signature)
     else:
         raise "attestations: malformed signature"
@@ -611,10 +773,9 @@ def _check_signature(verifier: address, struct_hash: bytes32, deadline: uint64, 
 
 
 @internal
-def _use_nonce(verifier: address, record: uint256, nonce: uint64):
+def _use_nonce(verifier: address, record: uint256, nonce: uint64) -> uint256:
     """
-    @dev Marks `nonce` used and slides the window past the used nonces at
-         its start, so that bit 0 of the stored window is always clear.
+    @dev Marks `nonce` used and returns the verifier record written.
     """
     base: uint256 = (record >> _VER_NONCE_BASE_SHIFT) & _MASK32
     used: uint256 = (record >> _VER_NONCES_SHIFT) & _MASK56
@@ -623,54 +784,84 @@ def _use_nonce(verifier: address, record: uint256, nonce: uint64):
     assert n - base < NONCE_WINDOW, "attestations: nonce beyond the window"
     bit: uint256 = 1 << (n - base)
     assert used & bit == 0, "attestations: nonce already used"
-    used |= bit
-    for _: uint256 in range(NONCE_WINDOW):
-        if used & 1 == 0:
-            break
-        used >>= 1
-        base += 1
-    assert base <= _MASK32, "attestations: nonces exhausted"
-    self._verifiers[verifier] = (
-        (record & ~_VER_NONCE_FIELDS) | (base << _VER_NONCE_BASE_SHIFT) | (used << _VER_NONCES_SHIFT)
-    )
+    written: uint256 = self._write_nonces(verifier, record, base, used | bit)
     log IAttestationRegistry.VerifierNonceUsed(verifier=verifier, nonce=nonce)
+    return written
+
+
+@internal
+def _cancel_nonces(verifier: address, below: uint64):
+    """
+    @dev Every nonce below `below` becomes used; the window moves with it.
+    """
+    record: uint256 = self._known_verifier(verifier)
+    base: uint256 = (record >> _VER_NONCE_BASE_SHIFT) & _MASK32
+    used: uint256 = (record >> _VER_NONCES_SHIFT) & _MASK56
+    new_base: uint256 = convert(below, uint256)
+    assert new_base > base, "attestations: every nonce below that is already used"
+    assert new_base <= _MASK32, "attestations: nonce out of range"
+    if new_base - base >= NONCE_WINDOW:
+        used = 0
+    else:
+        used >>= new_base - base
+    written: uint256 = self._write_nonces(verifier, record, new_base, used)
+    log IAttestationRegistry.NoncesCancelled(
+        verifier=verifier, nonce_base=convert((written >> _VER_NONCE_BASE_SHIFT) & _MASK32, uint64)
+    )
+
+
+@internal
+def _write_nonces(verifier: address, record: uint256, base: uint256, used: uint256) -> uint256:
+    """
+    @dev Slides the window past the used nonces at its start, so that bit 0
+         of the stored window is always clear, and writes the record.
+    """
+    b: uint256 = base
+    u: uint256 = used
+    for _: uint256 in range(NONCE_WINDOW):
+        if u & 1 == 0:
+            break
+        u >>= 1
+        b += 1
+    assert b <= _MASK32, "attestations: nonces exhausted"
+    written: uint256 = (record & ~_VER_NONCE_FIELDS) | (b << _VER_NONCE_BASE_SHIFT) | (u << _VER_NONCES_SHIFT)
+    self._verifiers[verifier] = written
+    return written
 
 
 @internal
 @view
-def _page(
-    report: bytes32, start: uint256
-) -> (DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS], bool):
+def _list(
+    organisation: bytes32, report: bytes32
+) -> DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS]:
     """
-    @dev Scans verifier indices from `start`; a miss costs one storage read,
-         which only eth_call pays. Returns the page and whether it is the
-         last one.
+    @dev The report's list, up to its first free position: at most
+         MAX_ATTESTATIONS storage reads (plus two per entry for the
+         verifier), whatever the number of accredited verifiers.
     """
     page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = []
-    count: uint256 = convert(self.verifier_count, uint256)
-    index: uint256 = max(start, 1)
-    for _: uint256 in range(MAX_VERIFIERS):
-        if index > count:
-            return page, True
-        key: uint32 = convert(index, uint32)
-        if self._attestations[report][key] != 0:
-            if len(page) == MAX_ATTESTATIONS:
-                return page, False
-            page.append(self._status(report, key, self._verifier_accounts[key]))
-        index += 1
-    return page, True
+    for position: uint256 in range(MAX_ATTESTATIONS):
+        packed: uint256 = self._attestations[organisation][report][position]
+        if packed == 0:
+            break
+        account: address = self._verifier_accounts[convert((packed >> _ATT_INDEX_SHIFT) & _MASK32, uint32)]
+        page.append(self._status(organisation, report, packed, account))
+    return page
 
 
 @internal
 @view
-def _status(report: bytes32, index: uint32, verifier: address) -> IAttestationRegistry.AttestationStatus:
+def _status(
+    organisation: bytes32, report: bytes32, packed: uint256, verifier: address
+) -> IAttestationRegistry.AttestationStatus:
     """
     @dev Valid now: not revoked, not expired, and not made at or after its
          verifier's for-cause cut-off. Accreditation and scope need no
          re-check: `attest` refused anything else, and accreditation changes
-         do not reach back to attestations already made.
+         do not reach back to attestations already made. The verifier id is
+         fixed at first accreditation, so it is the one the attestation was
+         made under.
     """
-    packed: uint256 = self._attestations[report][index]
     record: uint256 = self._verifiers[verifier]
     attested_at: uint256 = (packed >> _ATT_ATTESTED_SHIFT) & _MASK40
     expires_at: uint256 = (packed >> _ATT_EXPIRES_SHIFT) & _MASK40
@@ -678,8 +869,10 @@ def _status(report: bytes32, index: uint32, verifier: address) -> IAttestationRe
     invalidated: bool = record & _VER_FOR_CAUSE != 0 and attested_at >= (record >> _VER_SINCE_SHIFT) & _MASK40
     expired: bool = block.timestamp >= expires_at
     return IAttestationRegistry.AttestationStatus(
+        organisation=organisation,
+        report=report,
         verifier=verifier,
-        verifier_index=index,
+        verifier_index=convert((packed >> _ATT_INDEX_SHIFT) & _MASK32, uint32),
         verifier_id=self._verifier_ids[verifier],
         verdict=convert(packed & _MASK8, uint8),
         fields=convert((packed >> _ATT_FIELDS_SHIFT) & _MASK16, uint16),
@@ -690,14 +883,14 @@ def _status(report: bytes32, index: uint32, verifier: address) -> IAttestationRe
         revocation_reason=convert((packed >> _ATT_REASON_SHIFT) & _MASK16, uint16),
         expired=expired,
         invalidated=invalidated,
-        valid=packed != 0 and revoked_at == 0 and not expired and not invalidated,
+        valid=revoked_at == 0 and not expired and not invalidated,
     )
 
 
 @internal
 @view
 def _verifier_status(record: uint256) -> uint8:
-    if record == 0:
+    if record & (_MASK32 << _VER_INDEX_SHIFT) == 0:
         return VERIFIER_NONE
     if record & _VER_FOR_CAUSE != 0:
         return VERIFIER_SUSPENDED_FOR_CAUSE

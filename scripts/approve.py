@@ -1,8 +1,11 @@
 """A signer approves reports: signs EIP-712 approvals into a file, or approves on chain.
 
 `--request FILE --out FILE` signs every report of an ERP's approval request
-(a batch) into one approvals file; `--root ROOT --out FILE` signs one report;
-`--root ROOT --send` approves a pending report on chain.
+(a batch) into one approvals file; `--organisation ID --root ROOT --out FILE`
+signs one report (a `bci-approval/1` file, docs/file-formats.md);
+`--organisation ID --root ROOT --send` approves a pending report on chain,
+after showing its organisation and the predecessor it corrects (the on-chain
+approval commits to both).
 """
 
 from pathlib import Path
@@ -10,11 +13,11 @@ from pathlib import Path
 import click
 from ape.cli import account_option
 
-from bci_registry.exporter.anchoring import approve_request
 from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
+from bci_registry.eip712 import signable
+from bci_registry.exporter.anchoring import approve_on_chain, approve_request
 from bci_registry.exporter.approvals import ApprovalFile
 from bci_registry.exporter.batch import iso_time
-from bci_registry.eip712 import signable
 from bci_registry.keys import unlock
 from bci_registry.registry import (
     ZERO32,
@@ -42,7 +45,11 @@ from bci_registry.signatures import SignedApproval
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the approval(s) here."
 )
-@click.option("--send", is_flag=True, help="Approve a pending report on chain instead.")
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Approve a pending report on chain instead (shows its organisation and predecessor).",
+)
 @script_errors
 def cli(network, account, organisation, root, request, supersedes, deadline, out, send):
     contracts = registry_for(network)
@@ -64,22 +71,25 @@ def cli(network, account, organisation, root, request, supersedes, deadline, out
         return
     if root is None:
         raise InputError("give --root ROOT (one report) or --request FILE (a batch)")
+    if organisation is None:
+        raise InputError("give --organisation: a report is identified by its organisation and root")
     registry, domain = contracts.registry, contracts.domain
     report = report_root(root)
+    org = organisation_id(organisation)
     signer = unlock(account)
     if send:
-        receipt = registry.approve(report, sender=signer)
-        click.echo(f"approved {root} on chain, tx {receipt.txn_hash}")
+        if out is not None or deadline is not None:
+            raise InputError("--send approves on chain; --out and --deadline are for signing")
+        expected = report_root(supersedes) if supersedes else None
+        click.echo(approve_on_chain(contracts, signer, org, report, expected, click.echo))
         return
-    if out is None or deadline is None or organisation is None:
-        raise InputError(
-            "give --organisation, --out FILE and --deadline to sign an approval, or --send"
-        )
-    org = organisation_id(organisation)
+    if out is None or deadline is None:
+        raise InputError("give --out FILE and --deadline to sign an approval, or --send")
     version = int(registry.organisation(org).signer_set_version)
     if version == 0:
         raise InputError(f"organisation {organisation!r} is not registered on this registry")
     message = approval_message(
+        account.address,
         org,
         report,
         report_root(supersedes) if supersedes else ZERO32,

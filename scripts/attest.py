@@ -9,16 +9,35 @@ from ape.cli import account_option
 from bci_registry import attestations as signed_attestations
 from bci_registry.ape_support import RegistryCommand, registry_for, script_errors
 from bci_registry.keys import unlock
-from bci_registry.registry import InputError, parse_time, report_root
+from bci_registry.registry import (
+    InputError,
+    organisation_id,
+    organisation_label,
+    parse_time,
+    report_root,
+)
 from bci_registry.report import ALL_FIELDS_MASK, field_mask, load_sealed_report
 
 VERDICTS = {v.name.lower(): v for v in signed_attestations.Verdict}
 
 
-def root_from(root: str | None, sealed: Path | None) -> bytes:
+def report_from(
+    organisation: str | None, root: str | None, sealed: Path | None
+) -> tuple[bytes, bytes]:
+    """(organisation, root): from --organisation and --root, or from the sealed report."""
     if bool(root) == bool(sealed):
-        raise InputError("give either --root or --sealed")
-    return report_root(root) if root else load_sealed_report(sealed).root
+        raise InputError("give either --root (with --organisation) or --sealed")
+    if root:
+        if not organisation:
+            raise InputError("give --organisation with --root")
+        return organisation_id(organisation), report_root(root)
+    report = load_sealed_report(sealed)
+    if organisation and organisation_id(organisation) != report.organisation:
+        raise InputError(
+            f"{sealed} is sealed for organisation {organisation_label(report.organisation)}, "
+            f"not {organisation}"
+        )
+    return report.organisation, report.root
 
 
 def evidence_digest_of(evidence: Path | None, evidence_hash_hex: str | None) -> bytes:
@@ -32,6 +51,7 @@ def evidence_digest_of(evidence: Path | None, evidence_hash_hex: str | None) -> 
 
 @click.command(cls=RegistryCommand, short_help="Attest a report")
 @account_option()
+@click.option("--organisation", help="The report's organisation (with --root).")
 @click.option("--root", help="The report root (0x + 64 hex).")
 @click.option("--sealed", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--verdict", type=click.Choice(sorted(VERDICTS)), default="pass", show_default=True)
@@ -44,7 +64,10 @@ def evidence_digest_of(evidence: Path | None, evidence_hash_hex: str | None) -> 
 )
 @click.option("--evidence-hash", help="Or the certificate's 32-byte hash.")
 @click.option("--verified-at", help="When it was verified (default now).")
-@click.option("--expires-at", help="When the attestation expires (default one year later).")
+@click.option(
+    "--expires-at",
+    help="When the attestation expires (default one year later, at most the accreditation's end).",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -58,8 +81,8 @@ def evidence_digest_of(evidence: Path | None, evidence_hash_hex: str | None) -> 
     help="Relay a verifier's signed file (any account pays the gas).",
 )
 @script_errors
-def cli(network, account, root, sealed, verdict, fields, all_fields, evidence, evidence_hash,
-        verified_at, expires_at, out, nonce, deadline, relay):  # fmt: skip
+def cli(network, account, organisation, root, sealed, verdict, fields, all_fields, evidence,
+        evidence_hash, verified_at, expires_at, out, nonce, deadline, relay):  # fmt: skip
     from ape import chain
 
     contracts = registry_for(network)
@@ -76,20 +99,25 @@ def cli(network, account, root, sealed, verdict, fields, all_fields, evidence, e
             raise InputError(f"{relay}: not an attestation")
         receipt = registry.attest_by_signature(*signed.call_args(), sender=sender)
         click.echo(
-            f"relayed the attestation of {signed.signer} on 0x{signed.message['report'].hex()}: "
+            f"relayed the attestation of {signed.signer} on 0x{signed.message['report'].hex()} "
+            f"of {organisation_label(signed.message['organisation'])}: "
             f"{receipt.gas_used} gas, tx {receipt.txn_hash}"
         )
         return
-    report = root_from(root, sealed)
+    org, report = report_from(organisation, root, sealed)
     if all_fields == bool(fields):
         raise InputError("give either --field (repeat) or --all-fields")
     mask = ALL_FIELDS_MASK if all_fields else field_mask(fields)
     checked = parse_time(verified_at, "--verified-at") if verified_at else now
-    expires = parse_time(expires_at, "--expires-at") if expires_at else checked + 365 * 86400
+    if expires_at:
+        expires = parse_time(expires_at, "--expires-at")
+    else:  # a year, but never past the verifier's accreditation (the registry refuses that)
+        accredited_until = int(registry.verifier(account.address).valid_until)
+        expires = min(checked + 365 * 86400, accredited_until or checked + 365 * 86400)
     evidence_digest = evidence_digest_of(evidence, evidence_hash)
     if out is None:
         receipt = registry.attest(
-            report, VERDICTS[verdict], mask, evidence_digest, checked, expires, sender=sender
+            org, report, VERDICTS[verdict], mask, evidence_digest, checked, expires, sender=sender
         )
         click.echo(f"attested 0x{report.hex()}: {receipt.gas_used} gas, tx {receipt.txn_hash}")
         return
@@ -98,6 +126,7 @@ def cli(network, account, root, sealed, verdict, fields, all_fields, evidence, e
         nonce = signed_attestations.free_nonces(int(record.nonce_base), int(record.used_nonces))[0]
     message = signed_attestations.attestation_message(
         verifier=account.address,
+        organisation=org,
         report=report,
         verdict=VERDICTS[verdict],
         fields=mask,

@@ -11,18 +11,18 @@ from pathlib import Path
 import click
 from ape.cli import account_option
 
-from bci_registry.exporter.anchoring import (
-    approval_request,
-    submit_entries,
-    submit_pending,
-    submit_root,
-)
 from bci_registry.ape_support import (
     EXIT_REFUSED,
     RegistryCommand,
     fail,
     registry_for,
     script_errors,
+)
+from bci_registry.exporter.anchoring import (
+    approval_request,
+    submit_entries,
+    submit_pending,
+    submit_root,
 )
 from bci_registry.exporter.batch import (
     Journal,
@@ -42,7 +42,8 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @account_option(prompt=False)
 @click.option("--organisation", required=True, help="The organisation's id.")
 @click.option("--root", "root", help="A report root (0x + 64 hex).")
-@click.option("--report", type=_FILE, help="A report file: plain (sealed here) or sealed.")
+@click.option("--report", type=_FILE,
+              help="A report file: plain (sealed here for --organisation) or sealed.")  # fmt: skip
 @click.option("--batch", type=click.Path(file_okay=False, path_type=Path),
               help="A folder of report files (an ERP export), journaled in it.")  # fmt: skip
 @click.option("--supersedes", default=None, help="Root of the anchored report this one corrects.")
@@ -90,7 +91,7 @@ def cli(
                                approval_files))  # fmt: skip
         return
     if report is not None:
-        entry = prepare_single(report, sealed_out)
+        entry = prepare_single(report, sealed_out, org)
         click.echo(f"{report}: root 0x{entry.root.hex()}, sealed report {entry.sealed}")
         if request_out is not None:
             write_request(contracts, org, [entry], parse_time(deadline, "deadline"), request_out)
@@ -100,15 +101,15 @@ def cli(
                        f"already {state}: nothing sent")  # fmt: skip
         else:
             show(submit_entries(contracts, unlock(account), org, [entry], MemoryRecorder(),
-                                approval_files, settings, previous))  # fmt: skip
+                                approval_files, settings, previous, notes=click.echo))  # fmt: skip
         return
     with Journal(batch) as journal:
-        entries = prepare(batch, journal)
+        entries = prepare(batch, journal, org)
         if request_out is not None:
             write_request(contracts, org, entries, parse_time(deadline, "deadline"), request_out)
             return
         outcomes = submit_entries(contracts, unlock(account), org, entries, journal,
-                                  approval_files, settings)  # fmt: skip
+                                  approval_files, settings, notes=click.echo)  # fmt: skip
     click.echo(f"sealed reports in {journal.sealed_dir}")
     show(outcomes)
 

@@ -44,14 +44,18 @@ def _without_ape_noise(text: str) -> str:
 class Cast:
     """The actors of one network, their keystores and deployment manifests in `workdir`."""
 
-    def __init__(self, workdir: Path, network: str = devnode.DEVNET_NETWORK) -> None:
+    def __init__(self, workdir: Path, network: str | None = None, port: int | None = None) -> None:
+        """Actors of ``network`` (default: `base:devnet` on ``port``, by default
+        ``$BCI_DEVNET_PORT`` or 18545)."""
         self.workdir = workdir
-        self.network = network
+        self.port = devnode.devnet_port() if port is None else port
+        self.network = network or devnode.network_choice(self.port)
         self.ape_data = workdir / "ape-data"
         self.env = {
             **os.environ,
             "APE_DATA_FOLDER": str(self.ape_data),
             DEPLOYMENTS_ENV: str(workdir / "deployments"),
+            devnode.PORT_ENV: str(self.port),
         }
         self.env.pop(PASSPHRASE_ENV, None)
 

@@ -17,7 +17,7 @@ from ape.exceptions import ProviderError
 
 from bci_registry.attestations import AttestationFileError
 from bci_registry.deployment import Deployment, DeploymentError, load
-from bci_registry.devnode import NodeError
+from bci_registry.devnode import DEFAULT_DEVNET_PORT, PORT_ENV, NodeError
 from bci_registry.eip712 import Domain
 from bci_registry.keys import KeystoreError
 from bci_registry.registry import InputError
@@ -26,6 +26,28 @@ from bci_registry.signatures import SignatureError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _devnet_port_default() -> None:
+    """`base:devnet`'s URI in ape-config.yaml names ``${BCI_DEVNET_PORT}``; Ape expands
+    environment variables without defaults, so fill in 18545 when it is unset."""
+    import os
+
+    if os.environ.get(PORT_ENV):
+        return
+    os.environ[PORT_ENV] = str(DEFAULT_DEVNET_PORT)
+    try:
+        from ape import config
+
+        networks = getattr(config.get_config("node"), "base", None)
+        devnet = networks.get("devnet") if isinstance(networks, dict) else None
+        if isinstance(devnet, dict) and isinstance(devnet.get("uri"), str):
+            devnet["uri"] = devnet["uri"].replace(f"${{{PORT_ENV}}}", str(DEFAULT_DEVNET_PORT))
+    except Exception:  # no project config: nothing to fill in
+        pass
+
+
+_devnet_port_default()
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2

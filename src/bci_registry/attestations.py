@@ -1,27 +1,38 @@
 """Verifier attestations signed offline and relayed by anyone.
 
-A verifier whose key sits in an HSM signs an EIP-712 ``Attestation`` (or
-``AttestationRevocation``) for the attestation registry without touching the
-chain, and hands over a *signed-attestation file*; any relayer checks and
-submits it (``attest_by_signature`` / ``revoke_attestation_by_signature``).
+A verifier whose key sits in an HSM signs an EIP-712 ``Attestation``,
+``AttestationRevocation`` or ``NonceCancellation`` for the attestation
+registry without touching the chain, and hands over a *signed-attestation
+file*; any relayer checks and submits it (``attest_by_signature``,
+``revoke_attestation_by_signature``, ``cancel_nonces_by_signature``).
 
-File format ``bci-attestation/1`` (JSON object, exactly these keys)::
+A report is identified by its organisation and its root together, so the
+attestation and revocation messages name both.
+
+File format ``bci-attestation/2`` (JSON object, exactly these keys)::
 
     {
-      "format": "bci-attestation/1",
+      "format": "bci-attestation/2",
       "chainId": 84532,                      # EIP-712 domain: chain ...
       "contract": "0x…",                     # ... and attestation registry
-      "primaryType": "Attestation",          # or "AttestationRevocation"
-      "message": {"verifier": "0x…", "report": "0x…", "verdict": 1, ...},
+      "primaryType": "Attestation",          # or "AttestationRevocation",
+                                             # or "NonceCancellation"
+      "message": {"verifier": "0x…", "organisation": "0x…", "report": "0x…", ...},
       "signer": "0x…",                       # must equal message.verifier
-      "signature": "0x…",                    # 64-byte EIP-2098 (EOA) or
-      "wallet": false                        # 65-byte EIP-1271 wallet data
+      "signature": "0x…",                    # 65 bytes: r || s || v (EOA),
+      "wallet": false                        # or the EIP-1271 wallet's data
     }
 
 The message holds the fields of ``bci_registry.eip712.TYPES[primaryType]``:
 addresses as hex strings, ``bytes32`` as ``0x`` + 64 hex digits, integers as
 JSON numbers. Loading a file checks every one of these (and, for an EOA,
 that the signature recovers to the signer) and names what is wrong.
+
+Signatures in files are always the 65-byte ``r || s || v`` form that
+``eth_signTypedData_v4`` returns, as in approval files (``bci-approval/1``);
+:meth:`SignedAttestation.call_args` converts an EOA's signature to the
+64-byte EIP-2098 compact form the contract takes, only when sending
+(``bci_registry.signatures.compact``).
 """
 
 from __future__ import annotations
@@ -40,21 +51,22 @@ from eth_utils import is_address, is_checksum_address, to_checksum_address
 from bci_registry.eip712 import DOMAIN_VERSION, TYPES, Domain, signable, typed_data
 from bci_registry.signatures import SignatureError, compact
 
-FORMAT: Final = "bci-attestation/1"
+FORMAT: Final = "bci-attestation/2"
 ATTESTATION_DOMAIN_NAME: Final = "BCI Attestation Registry"
 ATTESTATION: Final = "Attestation"
 REVOCATION: Final = "AttestationRevocation"
-PRIMARY_TYPES: Final = (ATTESTATION, REVOCATION)
+CANCELLATION: Final = "NonceCancellation"
+PRIMARY_TYPES: Final = (ATTESTATION, REVOCATION, CANCELLATION)
 
 #: Bit i of a field mask is report field i (``bci_registry.report.fields``).
 ALL_FIELDS_MASK: Final = 0xFFF
-_SECP256K1_HALF_ORDER: Final = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-_COMPACT_BYTES: Final = 64
-_WALLET_BYTES: Final = 65
+_SIGNATURE_BYTES: Final = 65
 #: The contract stores times in 40 bits.
 MAX_TIME: Final = 2**40 - 1
 #: Nonces in [nonce_base, nonce_base + NONCE_WINDOW) may be used, in any order.
 NONCE_WINDOW: Final = 56
+#: The contract keeps the nonce base in 32 bits.
+MAX_NONCE_BASE: Final = 2**32 - 1
 _FILE_KEYS: Final = frozenset(
     {"format", "chainId", "contract", "primaryType", "message", "signer", "signature", "wallet"}
 )
@@ -102,6 +114,8 @@ class SignedAttestation:
 
     ``message`` uses the EIP-712 field names of ``TYPES[primary_type]``, with
     ``bytes`` for ``bytes32`` and checksummed strings for addresses.
+    ``signature`` is 65 bytes: ``r || s || v`` for an EOA, the wallet's
+    signature data when ``wallet`` is true.
     """
 
     domain: AttestationDomain
@@ -130,15 +144,22 @@ class SignedAttestation:
             "wallet": self.wallet,
         }
 
+    @property
+    def wire_signature(self) -> bytes:
+        """The signature as the contract takes it: EIP-2098 compact (64 bytes) for an EOA."""
+        return self.signature if self.wallet else compact(self.signature)
+
     def call_args(self) -> tuple[Any, ...]:
-        """Arguments of ``attest_by_signature`` or ``revoke_attestation_by_signature``."""
+        """Arguments of ``attest_by_signature``, ``revoke_attestation_by_signature``
+        or ``cancel_nonces_by_signature`` (the EOA signature made compact)."""
         names = [name for name, _ in TYPES[self.primary_type]]
-        return (*(self.message[name] for name in names), self.signature)
+        return (*(self.message[name] for name in names), self.wire_signature)
 
 
 def attestation_message(
     *,
     verifier: str,
+    organisation: bytes,
     report: bytes,
     verdict: Verdict | int,
     fields: int,
@@ -148,9 +169,14 @@ def attestation_message(
     nonce: int,
     deadline: int,
 ) -> dict[str, Any]:
-    """An ``Attestation`` message, checked as the contract will check its form."""
+    """An ``Attestation`` message, checked as the contract will check its form.
+
+    ``organisation`` is the 32-byte id of the organisation that anchored the
+    report (a sealed report's ``organisation``).
+    """
     message = {
         "verifier": verifier,
+        "organisation": organisation,
         "report": report,
         "verdict": int(verdict),
         "fields": fields,
@@ -164,11 +190,20 @@ def attestation_message(
 
 
 def revocation_message(
-    *, verifier: str, report: bytes, attested_at: int, reason: int, nonce: int, deadline: int
+    *,
+    verifier: str,
+    organisation: bytes,
+    report: bytes,
+    attested_at: int,
+    reason: int,
+    nonce: int,
+    deadline: int,
 ) -> dict[str, Any]:
-    """An ``AttestationRevocation`` message for the attestation made at ``attested_at``."""
+    """An ``AttestationRevocation`` message for the attestation made at ``attested_at``
+    (its block time, non-zero: the ``attested_at`` of the ``attestation`` view)."""
     message = {
         "verifier": verifier,
+        "organisation": organisation,
         "report": report,
         "attestedAt": attested_at,
         "reason": reason,
@@ -176,6 +211,17 @@ def revocation_message(
         "deadline": deadline,
     }
     return _check_message(REVOCATION, message, "message")
+
+
+def cancellation_message(*, verifier: str, below: int, deadline: int) -> dict[str, Any]:
+    """A ``NonceCancellation`` message: every nonce below ``below`` becomes used.
+
+    It withdraws every signed message of the verifier not relayed yet (and
+    unfreezes the nonce window); ``below`` must be above the verifier's
+    current ``nonce_base``.
+    """
+    message = {"verifier": verifier, "below": below, "deadline": deadline}
+    return _check_message(CANCELLATION, message, "message")
 
 
 def signable_message(
@@ -207,17 +253,13 @@ def from_signature(
 ) -> SignedAttestation:
     """Attach a signature made elsewhere (HSM, Ape account, wallet) and check it.
 
-    An EOA's 65-byte ``r || s || v`` signature is stored in its 64-byte
-    EIP-2098 form, which is what the contract takes.
+    An EOA's signature is the 65-byte ``r || s || v`` form (as
+    ``eth_signTypedData_v4`` returns it) and is kept so; it is made compact
+    only when sent (:meth:`SignedAttestation.call_args`).
     """
     checked = _check_message(primary_type, message, "message")
     contract = _address(domain.verifying_contract, "contract")
     domain = AttestationDomain(chain_id=domain.chain_id, verifying_contract=contract)
-    if not wallet and len(signature) == _WALLET_BYTES:
-        try:
-            signature = compact(signature)
-        except SignatureError as exc:
-            raise AttestationFileError("signature", str(exc)) from exc
     signed = SignedAttestation(domain, primary_type, checked, signature, wallet)
     _check_signature(signed)
     return signed
@@ -349,24 +391,35 @@ def free_nonces(nonce_base: int, used_nonces: int, count: int = 1) -> list[int]:
 
 def _check_signature(signed: SignedAttestation) -> None:
     """Form of the signature; for an EOA, that it recovers to the signer."""
-    expected_length = _WALLET_BYTES if signed.wallet else _COMPACT_BYTES
-    if len(signed.signature) != expected_length:
-        kind = "an EIP-1271 wallet" if signed.wallet else "an EOA (EIP-2098 compact)"
-        raise AttestationFileError(
-            "signature",
-            f"{kind} signature is {expected_length} bytes, got {len(signed.signature)}",
-        )
+    if len(signed.signature) != _SIGNATURE_BYTES:
+        if signed.wallet:
+            problem = f"an EIP-1271 wallet signature is {_SIGNATURE_BYTES} bytes"
+        elif len(signed.signature) == 64:
+            problem = (
+                "an EOA signature in a file is the 65-byte r || s || v form "
+                "(what eth_signTypedData_v4 returns); this is a 64-byte EIP-2098 compact "
+                "one, which is made only when sending"
+            )
+        else:
+            problem = f"an EOA signature is {_SIGNATURE_BYTES} bytes (r || s || v)"
+        raise AttestationFileError("signature", f"{problem}, got {len(signed.signature)}")
     if signed.wallet:
-        # Only the wallet can judge its own signature, on chain.
+        # Only the wallet can judge its own signature, on chain. But no key
+        # exists for a contract's address: a signature that recovers to the
+        # signer comes from an EOA, and the contract would refuse it.
+        if _recover(signed) == signed.signer:
+            raise AttestationFileError(
+                "wallet", f"{signed.signer} signed with its own key (an EOA): wallet must be false"
+            )
         return
-    r, vs = signed.signature[:32], int.from_bytes(signed.signature[32:], "big")
-    s, parity = vs & (2**255 - 1), vs >> 255
-    if s > _SECP256K1_HALF_ORDER:
-        raise AttestationFileError("signature", "s is in the upper half of the curve order")
-    full = r + s.to_bytes(32, "big") + bytes([27 + parity])
+    try:
+        compact(signed.signature)  # v is 27 or 28, s in the lower half
+    except SignatureError as exc:
+        raise AttestationFileError("signature", str(exc)) from exc
     try:
         recovered = Account.recover_message(
-            signable(signed.domain, signed.primary_type, signed.message), signature=full
+            signable(signed.domain, signed.primary_type, signed.message),
+            signature=signed.signature,
         )
     except Exception as exc:  # eth_keys raises several types for bad points
         raise AttestationFileError("signature", f"not a valid signature ({exc})") from exc
@@ -376,6 +429,19 @@ def _check_signature(signed: SignedAttestation) -> None:
             f"made by {recovered}, not by the signer {signed.signer} "
             "(or for another message, chain or registry)",
         )
+
+
+def _recover(signed: SignedAttestation) -> str | None:
+    """The address an ECDSA reading of the signature recovers to, if any."""
+    try:
+        return str(
+            Account.recover_message(
+                signable(signed.domain, signed.primary_type, signed.message),
+                signature=signed.signature,
+            )
+        )
+    except Exception:  # not an ECDSA signature at all: fine for a wallet
+        return None
 
 
 def _check_message(primary_type: str, raw: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -402,13 +468,24 @@ def _check_message(primary_type: str, raw: Mapping[str, Any], where: str) -> dic
 
 def _check_semantics(primary_type: str, m: Mapping[str, Any], where: str) -> None:
     """The rules the contract applies to the message's form (not to chain state)."""
+    if primary_type == CANCELLATION:
+        if m["below"] == 0 or m["below"] > MAX_NONCE_BASE:
+            raise AttestationFileError(
+                f"{where}.below", f"must be 1 to {MAX_NONCE_BASE}, got {m['below']}"
+            )
+        return
+    if m["organisation"] == bytes(32):
+        raise AttestationFileError(f"{where}.organisation", "the organisation id is zero")
     if m["report"] == bytes(32):
         raise AttestationFileError(f"{where}.report", "the report root is zero")
     if primary_type == REVOCATION:
         if m["reason"] == 0:
             raise AttestationFileError(f"{where}.reason", "the revocation reason must not be 0")
         if m["attestedAt"] == 0:
-            raise AttestationFileError(f"{where}.attestedAt", "must be the attestation's time")
+            raise AttestationFileError(
+                f"{where}.attestedAt",
+                "must be the attestation's time (0 names no attestation; the contract refuses it)",
+            )
         return
     if m["verdict"] not in {v.value for v in Verdict}:
         raise AttestationFileError(

@@ -3,8 +3,10 @@
 The event log is the audit trail: an auditor who trusts no view function can
 replay the events of the report registry and the attestation registry, in
 chain order, and obtain every organisation, report, verifier and attestation
-record. The unit tests replay scenarios and compare the result with the
-contracts' views field by field.
+record, the roles and the admin. A report is identified by its organisation
+and its root together (every report and attestation event names both). The
+unit tests replay scenarios and compare the result with the contracts' views
+field by field.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class OrganisationRecord:
     status: int = ORGANISATION_ACTIVE
 
 
+#: A report on chain: (organisation id, root).
+ReportKey = tuple[bytes, bytes]
+
+
 @dataclass
 class ReportRecord:
     organisation: bytes
@@ -69,6 +75,8 @@ class VerifierRecord:
 
 @dataclass
 class AttestationRecord:
+    #: The verifier's id when it attested (an attestation keeps the identity it was made under).
+    verifier_id: bytes
     verdict: int
     fields: int
     evidence: bytes
@@ -82,11 +90,17 @@ class AttestationRecord:
 @dataclass
 class RegistryState:
     organisations: dict[bytes, OrganisationRecord] = field(default_factory=dict)
-    reports: dict[bytes, ReportRecord] = field(default_factory=dict)
+    reports: dict[ReportKey, ReportRecord] = field(default_factory=dict)
     verifiers: dict[str, VerifierRecord] = field(default_factory=dict)
-    #: (report root, verifier address) -> its current attestation
-    attestations: dict[tuple[bytes, str], AttestationRecord] = field(default_factory=dict)
+    #: (organisation, report root, verifier address) -> its current attestation
+    attestations: dict[tuple[bytes, bytes, str], AttestationRecord] = field(default_factory=dict)
     paused: bool = False
+    #: role -> accounts holding it (RoleGranted / RoleRevoked)
+    roles: dict[bytes, set[str]] = field(default_factory=dict)
+    #: The registry's admin after the last completed two-step handover (None: no
+    #: AdminTransferred seen; the constructor's admin is in ``roles``).
+    admin: str | None = None
+    pending_admin: str | None = None
 
 
 def _restart_if_stale(report: ReportRecord, organisation: OrganisationRecord) -> None:
@@ -123,40 +137,42 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 orgs[bytes(a["organisation"])].status = ORGANISATION_ACTIVE
             case "ReportSubmitted":
                 org_id = bytes(a["organisation"])
-                reports[bytes(a["report"])] = ReportRecord(
+                reports[(org_id, bytes(a["report"]))] = ReportRecord(
                     organisation=org_id,
                     state=PENDING,
                     signer_set_version=orgs[org_id].signer_set_version,
                     supersedes=bytes(a["supersedes"]),
                 )
             case "ReportApproved":
-                report = reports[bytes(a["report"])]
+                report = reports[_key(a)]
                 org = orgs[report.organisation]
                 _restart_if_stale(report, org)
                 report.approvers |= 1 << org.signers.index(str(a["signer"]))
                 report.approvals = int(a["approvals"])
             case "ReportApprovedBySignatures":
-                report = reports[bytes(a["report"])]
+                report = reports[_key(a)]
                 _restart_if_stale(report, orgs[report.organisation])
                 report.approvers = int(a["approvers"])
                 report.approvals = int(a["approvals"])
             case "ReportSuperseded":
+                # A correction supersedes a report of the same organisation.
+                org_id = bytes(a["organisation"])
                 old, new = bytes(a["report"]), bytes(a["successor"])
-                reports[old].state = SUPERSEDED
-                reports[old].superseded_by = new
+                reports[(org_id, old)].state = SUPERSEDED
+                reports[(org_id, old)].superseded_by = new
                 # A one-transaction correction is known only from here on.
                 reports.setdefault(
-                    new,
+                    (org_id, new),
                     ReportRecord(
-                        organisation=reports[old].organisation,
+                        organisation=org_id,
                         state=PENDING,
-                        signer_set_version=orgs[reports[old].organisation].signer_set_version,
+                        signer_set_version=orgs[org_id].signer_set_version,
                     ),
                 ).supersedes = old
             case "ReportAnchored":
                 org_id = bytes(a["organisation"])
                 report = reports.setdefault(
-                    bytes(a["report"]),
+                    (org_id, bytes(a["report"])),
                     ReportRecord(
                         organisation=org_id,
                         state=PENDING,
@@ -169,16 +185,28 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 report.anchored_at = event.block_timestamp
                 report.anchored_block = event.block_number
             case "ReportRevoked":
-                report = reports[bytes(a["report"])]
+                report = reports[_key(a)]
                 report.state = REVOKED
                 report.revocation_reason = int(a["reason"])
             case "Paused":
                 state.paused = True
             case "Unpaused":
                 state.paused = False
+            case "RoleGranted":
+                state.roles.setdefault(bytes(a["role"]), set()).add(str(a["account"]))
+            case "RoleRevoked":
+                state.roles.setdefault(bytes(a["role"]), set()).discard(str(a["account"]))
+            case "AdminTransferStarted":
+                state.pending_admin = str(a["pending_admin"])
+            case "AdminTransferred":
+                state.admin, state.pending_admin = str(a["admin"]), None
             case _:
                 _replay_attestation_event(state, event)
     return state
+
+
+def _key(args: Mapping[str, Any]) -> ReportKey:
+    return (bytes(args["organisation"]), bytes(args["report"]))
 
 
 def _replay_attestation_event(state: RegistryState, event: LoggedEvent) -> None:
@@ -205,8 +233,18 @@ def _replay_attestation_event(state: RegistryState, event: LoggedEvent) -> None:
             while v.nonce_base in v.used_nonces:
                 v.used_nonces.remove(v.nonce_base)
                 v.nonce_base += 1
+        case "NoncesCancelled":
+            # Every nonce below the new base is used; the window restarts there.
+            v = verifiers[str(a["verifier"])]
+            v.nonce_base = int(a["nonce_base"])
+            v.used_nonces = {n for n in v.used_nonces if n >= v.nonce_base}
+            while v.nonce_base in v.used_nonces:
+                v.used_nonces.remove(v.nonce_base)
+                v.nonce_base += 1
         case "AttestationMade":
-            state.attestations[(bytes(a["report"]), str(a["verifier"]))] = AttestationRecord(
+            verifier = str(a["verifier"])
+            state.attestations[(*_key(a), verifier)] = AttestationRecord(
+                verifier_id=verifiers[verifier].verifier_id,
                 verdict=int(a["verdict"]),
                 fields=int(a["fields"]),
                 evidence=bytes(a["evidence"]),
@@ -215,5 +253,5 @@ def _replay_attestation_event(state: RegistryState, event: LoggedEvent) -> None:
                 attested_at=event.block_timestamp,
             )
         case "AttestationRevoked":
-            record = state.attestations[(bytes(a["report"]), str(a["verifier"]))]
+            record = state.attestations[(*_key(a), str(a["verifier"]))]
             record.revoked_at, record.revocation_reason = event.block_timestamp, int(a["reason"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bci_registry import devnode
 from bci_registry.actors import Actor, ActorFailed, Cast, Narrator
+from bci_registry.registry import organisation_id
 from bci_registry.report import load_report, seal_report
 from bci_registry.report.files import write_text
 
@@ -31,8 +32,9 @@ class DemoError(RuntimeError):
 
 
 def seal_sample(workdir: Path) -> tuple[str, Path]:
-    """The ERP seals the sample report (fresh salts); returns the root and the sealed file."""
-    sealed = seal_report(load_report(SAMPLE_REPORT))
+    """The ERP seals the sample report for its organisation (fresh salts); returns the root
+    and the sealed file."""
+    sealed = seal_report(load_report(SAMPLE_REPORT), organisation=organisation_id(ORGANISATION))
     path = workdir / "nmc811-module.sealed.json"
     write_text(path, sealed.to_json(), private=True)
     return sealed.root_hex, path
@@ -88,11 +90,11 @@ class Demo:
             )  # fmt: skip
             approvals += ["--approval", str(path)]
 
-        step("the ERP submits the root with 2 approvals in one transaction")
+        step("the ERP submits the root with 2 approvals in one transaction (simulated first)")
         self.act(erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals)
 
         step("anyone reads the report's status back")
-        status = self.act(None, "status", "--root", root)
+        status = self.act(None, "status", "--organisation", ORGANISATION, "--root", root)
         if "state         anchored" not in status:
             raise DemoError("the report is not anchored")
 
@@ -167,13 +169,14 @@ def main() -> int:
     chain_id = devnode.DEVNET_CHAIN_ID
     narrator.step(f"starting anvil (OP-stack mode, chain id {chain_id}) on {devnode.HOST}")
     try:
-        node = devnode.start(DEMO_DIR, port=devnode.DEVNET_PORT)
+        port = devnode.devnet_port()  # $BCI_DEVNET_PORT, default 18545
+        node = devnode.start(DEMO_DIR, port=port)
     except devnode.NodeError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 2
     try:
         narrator.show(f"anvil pid {node.pid} at {node.url}")
-        Demo(Cast(DEMO_DIR), narrator).tell(node)
+        Demo(Cast(DEMO_DIR, port=node.port), narrator).tell(node)
     except (DemoError, ActorFailed, devnode.NodeError) as exc:
         print(f"\ndemo failed: {exc}", file=sys.stderr)
         return 1

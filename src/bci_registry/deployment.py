@@ -41,6 +41,10 @@ class Deployment:
     compiler: str
     #: Batches customs reads (`contracts/Multicall.vy`); None in older manifests.
     multicall: DeployedContract | None = None
+    #: The registry's admin (`contracts/GovernanceTimelock.vy`): role grants wait
+    #: ``timelock_delay`` seconds. None in older manifests.
+    timelock: DeployedContract | None = None
+    timelock_delay: int | None = None
 
     @property
     def registry(self) -> str:
@@ -59,8 +63,9 @@ class Deployment:
             name: DeployedContract(**data[name])
             for name in ("report_registry", "attestation_registry")
         }
-        if data.get("multicall") is not None:
-            contracts["multicall"] = DeployedContract(**data["multicall"])
+        for name in ("multicall", "timelock"):
+            if data.get(name) is not None:
+                contracts[name] = DeployedContract(**data[name])
         return cls(**{**data, **contracts})
 
 
@@ -97,8 +102,9 @@ def load_path(path: Path) -> Deployment:
     except (TypeError, KeyError, AttributeError) as exc:
         raise DeploymentError(f"{path} is not a deployment manifest: {exc}") from exc
     addresses = [deployment.registry, deployment.attestations]
-    if deployment.multicall is not None:
-        addresses.append(deployment.multicall.address)
+    for optional in (deployment.multicall, deployment.timelock):
+        if optional is not None:
+            addresses.append(optional.address)
     for address in addresses:
         if not is_checksum_address(address):
             raise DeploymentError(f"{path}: {address!r} is not a checksummed address")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -19,8 +20,12 @@ from bci_registry import jsonrpc
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ANVIL = PROJECT_ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 HOST = "127.0.0.1"
-#: The port `ape-config.yaml` names for the `base:devnet` network.
-DEVNET_PORT = 18545
+#: The environment variable that moves the local node off its default port; the
+#: demo, the end-to-end tests, the bench and `base:devnet` (ape-config.yaml) honour it.
+PORT_ENV = "BCI_DEVNET_PORT"
+#: The default port of the local node (`base:devnet` in `ape-config.yaml`).
+DEFAULT_DEVNET_PORT = 18545
+DEVNET_PORT = DEFAULT_DEVNET_PORT
 #: Base Sepolia's chain id, so signatures look as they will on the testnet.
 DEVNET_CHAIN_ID = 84532
 #: The Ape network that attaches to this node.
@@ -29,6 +34,28 @@ DEVNET_NETWORK = "base:devnet"
 
 class NodeError(RuntimeError):
     """The node could not be started, reached or stopped."""
+
+
+def devnet_port() -> int:
+    """The local node's port: ``$BCI_DEVNET_PORT`` if set, else 18545."""
+    raw = os.environ.get(PORT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_DEVNET_PORT
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise NodeError(f"{PORT_ENV}={raw!r} is not a TCP port (1 to 65535)")
+    return int(raw)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that no one listens on now (for a test's own node)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def network_choice(port: int) -> str:
+    """Ape's `--network` value for the local node on ``port`` (`base:devnet:http://…`)."""
+    return f"{DEVNET_NETWORK}:http://{HOST}:{port}"
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
@@ -90,12 +117,17 @@ class DevNode:
 
 def start(
     work_dir: Path,
-    port: int = DEVNET_PORT,
+    port: int | None = None,
     state_file: Path | None = None,
     block_time: float | None = None,
     startup_timeout: float = 30.0,
 ) -> DevNode:
-    """Start anvil in OP-stack mode with chain id 84532 on 127.0.0.1 and wait until it answers."""
+    """Start anvil in OP-stack mode with chain id 84532 on 127.0.0.1 and wait until it answers.
+
+    ``port`` defaults to ``devnet_port()`` (``$BCI_DEVNET_PORT`` or 18545).
+    """
+    if port is None:
+        port = devnet_port()
     if not ANVIL.exists():
         raise NodeError(f"anvil not found at {ANVIL}: run `npm ci` (or `make setup`) first")
     url = f"http://{HOST}:{port}"

@@ -40,6 +40,16 @@ TYPES: dict[str, tuple[Field, ...]] = {
         ("signerSetVersion", "uint32"),
         ("deadline", "uint64"),
     ),
+    # A batch root: the Merkle root of `size` report roots of the
+    # organisation (`bci_registry.exporter.batch_tree`).
+    "BatchApproval": (
+        ("signer", "address"),
+        ("organisation", "bytes32"),
+        ("batch", "bytes32"),
+        ("size", "uint32"),
+        ("signerSetVersion", "uint32"),
+        ("deadline", "uint64"),
+    ),
     "OrganisationUpdate": (
         ("signer", "address"),
         ("organisation", "bytes32"),

@@ -58,13 +58,38 @@ def _hex(value: str, what: str) -> bytes:
 
 
 def approval_message(
-    organisation: bytes, report: bytes, supersedes: bytes, signer_set_version: int, deadline: int
+    signer: str,
+    organisation: bytes,
+    report: bytes,
+    supersedes: bytes,
+    signer_set_version: int,
+    deadline: int,
 ) -> dict[str, Any]:
-    """The EIP-712 `Approval` message a signer signs."""
+    """The EIP-712 `Approval` message ``signer`` signs (it names its signer: one seat each)."""
     return {
+        "signer": signer,
         "organisation": organisation,
         "report": report,
         "supersedes": supersedes,
+        "signerSetVersion": signer_set_version,
+        "deadline": deadline,
+    }
+
+
+def revocation_message(
+    signer: str,
+    organisation: bytes,
+    report: bytes,
+    reason: int,
+    signer_set_version: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """The EIP-712 `Revocation` message ``signer`` signs."""
+    return {
+        "signer": signer,
+        "organisation": organisation,
+        "report": report,
+        "reason": reason,
         "signerSetVersion": signer_set_version,
         "deadline": deadline,
     }

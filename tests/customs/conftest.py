@@ -59,7 +59,7 @@ def verifier(accounts: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def contracts(project: Any, governance: Any) -> dict[str, Any]:
-    registry = governance.deploy(project.ReportRegistry, governance, governance)
+    registry = governance.deploy(project.ReportRegistry, governance, governance, governance)
     return {
         "registry": registry,
         "attestations": governance.deploy(project.AttestationRegistry, registry),
@@ -102,8 +102,18 @@ def anchor(contracts: dict[str, Any], chain: Any, signers: list[Any], relayer: A
     domain = Domain(chain_id=chain.chain_id, verifying_contract=registry.address)
 
     def _anchor(root: bytes, supersedes: bytes = bytes(32)) -> Any:
-        message = approval_message(ORGANISATION, root, supersedes, 1, FAR_FUTURE)
-        blob = pack(sign(s.private_key, domain, "Approval", message) for s in signers[:2])
+        blob = pack(
+            (
+                sign(
+                    s.private_key,
+                    domain,
+                    "Approval",
+                    approval_message(s.address, ORGANISATION, root, supersedes, 1, FAR_FUTURE),
+                )
+                for s in signers[:2]
+            ),
+            [s.address for s in signers],
+        )
         if supersedes != bytes(32):
             return registry.anchor_correction(
                 ORGANISATION, root, supersedes, FAR_FUTURE, blob, sender=relayer
@@ -124,7 +134,7 @@ def sample(
     chain: Any,
 ) -> tuple[bytes, Path, Path]:
     """The sample sealed (fresh salts), anchored 2-of-3 and attested: (root, sealed, disclosure)."""
-    root, sealed, disclosure = write_sample(tmp_path_factory.mktemp("customs-chain"))
+    root, sealed, disclosure = write_sample(tmp_path_factory.mktemp("customs-chain"), ORGANISATION)
     registry, attestations = contracts["registry"], contracts["attestations"]
     registry.register_organisation(
         ORGANISATION, [s.address for s in signers], 2, [governance], sender=governance
@@ -135,6 +145,6 @@ def sample(
         verifier, VERIFIER_ID, 0xFFF, now - 1, now + YEAR, sender=governance
     )
     attestations.attest(
-        root, 1, 0xFFF, keccak(text="evidence"), now - 60, now + YEAR, sender=verifier
+        ORGANISATION, root, 1, 0xFFF, keccak(text="evidence"), now - 60, now + YEAR, sender=verifier
     )
     return root, sealed, disclosure

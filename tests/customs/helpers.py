@@ -77,7 +77,12 @@ def view(
 
 def sealed_evidence(**changes: Any) -> Evidence:
     base = Evidence(
-        path="r.sealed.json", kind=SEALED, root=REPORT_ROOT, fields=REPORT_FIELDS, problems=()
+        path="r.sealed.json",
+        kind=SEALED,
+        root=REPORT_ROOT,
+        fields=REPORT_FIELDS,
+        problems=(),
+        organisation=ORG,
     )
     return dataclasses.replace(base, **changes)
 
@@ -90,16 +95,17 @@ def disclosure_evidence(**changes: Any) -> Evidence:
         fields=tuple(f for f in REPORT_FIELDS if f in DISCLOSED),
         problems=(),
         delivery_date="2025-06-30",
+        organisation=ORG,
     )
     return dataclasses.replace(base, **changes)
 
 
-def write_sample(directory: Path) -> tuple[bytes, Path, Path]:
-    """Seal the sample (fresh salts), write it and a 3-field disclosure.
+def write_sample(directory: Path, organisation: bytes = ORG) -> tuple[bytes, Path, Path]:
+    """Seal the sample for ``organisation`` (fresh salts), write it and a 3-field disclosure.
 
     Returns (root, sealed report path, disclosure path).
     """
-    sealed = seal_report(load_report(SAMPLE))
+    sealed = seal_report(load_report(SAMPLE), organisation=organisation)
     sealed_path = directory / "report.sealed.json"
     disclosure_path = directory / "report.disclosure.json"
     write_text(sealed_path, sealed.to_json(), private=True)

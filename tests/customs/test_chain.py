@@ -11,8 +11,14 @@ from eth_utils import keccak
 from bci_registry.customs.chain import ChainReader
 from bci_registry.customs.policy import Policy
 from bci_registry.customs.verify import verify
+from bci_registry.eip712 import Domain
+from bci_registry.registry import approval_message
+from bci_registry.signatures import pack, sign
 
-from .conftest import ORGANISATION, CountingNode
+from .conftest import FAR_FUTURE, ORGANISATION, CountingNode
+from .helpers import write_sample
+
+OTHER_ORGANISATION = b"DE-EORI-DE9876543210".ljust(32, b"\0")
 
 Sample = tuple[bytes, Path, Path]
 
@@ -47,8 +53,10 @@ def test_decoded_view_is_the_contracts(
     sample: Sample, reader: ChainReader, contracts: dict[str, Any], verifier: Any
 ) -> None:
     root = sample[0]
-    ours = reader.view(root)
-    theirs = contracts["attestations"].customs_view(root)
+    ours = reader.view(ORGANISATION, root)
+    theirs = contracts["attestations"].customs_view(ORGANISATION, root)
+    assert ours.accepted is theirs.accepted is True
+    assert ours.report.paused is False
     assert ours.checked_at == theirs.checked_at
     assert ours.report.state == theirs.report.state == 2
     assert ours.report.organisation == bytes(theirs.report.organisation) == ORGANISATION
@@ -66,17 +74,17 @@ def test_a_batch_is_one_multicall_with_the_same_answers(
 ) -> None:
     other = keccak(text="customs:another anchored report")
     anchor(other)
-    roots = [sample[0], other, keccak(text="customs:unknown")]
+    roots = [(ORGANISATION, r) for r in (sample[0], other, keccak(text="customs:unknown"))]
     batch = reader.views(roots)
     assert node.eth_calls == 1
-    assert batch == {root: reader.view(root) for root in roots}
+    assert batch == {key: reader.view(*key) for key in roots}
     assert [batch[r].report.state for r in roots] == [2, 2, 0]
 
 
 def test_revoked_attestation_fails(
     sample: Sample, reader: ChainReader, contracts: dict[str, Any], verifier: Any, chain: Any
 ) -> None:
-    contracts["attestations"].revoke_attestation(sample[0], 7, sender=verifier)
+    contracts["attestations"].revoke_attestation(ORGANISATION, sample[0], 7, sender=verifier)
     reasons = failed(verify([sample[1]], reader, Policy(), later(chain)))
     assert list(reasons) == ["attestation"]
     assert "(reason code 7)" in reasons["attestation"]
@@ -87,7 +95,7 @@ def test_suspended_organisation_and_revocation_for_cause_fail(
 ) -> None:
     registry = contracts["registry"]
     registry.suspend_organisation(ORGANISATION, sender=governance)
-    registry.revoke_for_cause(sample[0], 101, sender=governance)
+    registry.revoke_for_cause(ORGANISATION, sample[0], 101, sender=governance)
     reasons = failed(verify([sample[1]], reader, Policy(), later(chain)))
     assert reasons == {
         "organisation": "organisation KR-EORI-KR1234567890123 is suspended by governance",
@@ -120,3 +128,48 @@ def test_multicall_reports_a_failed_call_or_reverts(
     assert result.success is False
     with pytest.raises(Exception, match="multicall: call failed"):
         multicall.aggregate3([(registry.address, False, no_such_function)])
+
+
+def test_a_paused_registry_fails_by_default_and_passes_when_the_policy_allows(
+    sample: Sample, reader: ChainReader, contracts: dict[str, Any], governance: Any, chain: Any
+) -> None:
+    contracts["registry"].pause(sender=governance)
+    outcome = verify([sample[1]], reader, Policy(), later(chain))
+    assert failed(outcome) == {
+        "not_paused": "the registry is PAUSED by governance (an emergency); the policy fails "
+        "every report while it is (fail_when_paused: true)"
+    }
+    assert outcome.verdicts[0].view.report.paused is True
+    lenient = verify([sample[1]], reader, Policy(fail_when_paused=False), later(chain))
+    assert lenient.passed
+    (check,) = [c for c in lenient.verdicts[0].checks if c.id == "not_paused"]
+    assert "PAUSED" in check.detail
+
+
+def test_a_report_sealed_for_one_organisation_fails_when_another_anchored_it(
+    tmp_path: Path,
+    reader: ChainReader,
+    contracts: dict[str, Any],
+    governance: Any,
+    signers: list[Any],
+    relayer: Any,
+    chain: Any,
+) -> None:
+    """Sealed for KR-…, anchored by DE-…: not found under KR-…, the exporter its proof names."""
+    root, sealed, disclosure = write_sample(tmp_path, ORGANISATION)
+    registry = contracts["registry"]
+    other_signers = [signers[2]]
+    registry.register_organisation(
+        OTHER_ORGANISATION, [s.address for s in other_signers], 1, [governance], sender=governance
+    )
+    domain = Domain(chain_id=chain.chain_id, verifying_contract=registry.address)
+    message = approval_message(
+        signers[2].address, OTHER_ORGANISATION, root, bytes(32), 1, FAR_FUTURE
+    )
+    blob = pack([sign(signers[2].private_key, domain, "Approval", message)], [signers[2].address])
+    registry.anchor(OTHER_ORGANISATION, root, FAR_FUTURE, blob, sender=relayer)
+    for path in (sealed, disclosure):
+        reasons = failed(verify([path], reader, Policy(), later(chain)))
+        assert "anchored" in reasons
+        assert "under organisation KR-EORI-KR1234567890123" in reasons["anchored"]
+        assert "exporter" not in reasons  # the file proves its own organisation

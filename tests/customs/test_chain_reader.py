@@ -1,4 +1,4 @@
-"""ChainReader against a scripted node: how many calls, batching, paging, retries, errors."""
+"""ChainReader against a scripted node: how many calls, batching, retries, errors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ MULTICALL = "0x000000000000000000000000000000000000Ca11"
 CHAIN_ID = 84532
 
 CUSTOMS_VIEW = function("AttestationRegistry", "customs_view")
-ATTESTATIONS_PAGE = function("AttestationRegistry", "attestations")
 AGGREGATE3 = function("Multicall", "aggregate3")
 
 
@@ -41,8 +40,16 @@ def deployment(multicall: str | None = MULTICALL) -> Deployment:
     )
 
 
+ORG = b"ORG".ljust(32, b"\0")
+
+
 def root(i: int) -> bytes:
     return i.to_bytes(32, "big")
+
+
+def key(i: int) -> tuple[bytes, bytes]:
+    """A report on chain: (organisation, root)."""
+    return (ORG, root(i))
 
 
 def as_tuple(value: Any, param: Mapping[str, Any]) -> Any:
@@ -70,11 +77,14 @@ def report_status(i: int) -> dict[str, Any]:
         "supersedes": bytes(32),
         "superseded_by": bytes(32),
         "revocation_reason": 0,
+        "paused": False,
     }
 
 
 def attestation(index: int) -> dict[str, Any]:
     return {
+        "organisation": ORG,
+        "report": bytes(32),
         "verifier": "0x" + f"{index:040x}",
         "verifier_index": index,
         "verifier_id": bytes(32),
@@ -137,57 +147,53 @@ class ScriptedNode:
             return b""
         selector, args = data[:4], data[4:]
         if selector == CUSTOMS_VIEW.selector:
-            (report,) = decode(["bytes32"], args)
+            organisation, report = decode(["bytes32", "bytes32"], args)
+            assert organisation == ORG
             i = int.from_bytes(report, "big")
-            page = [attestation(k) for k in range(1, min(self.per_report, 32) + 1)]
             view = {
                 "report": report_status(i),
-                "attestations": page,
-                "complete": self.per_report <= 32,
+                "attestations": [attestation(k) for k in range(1, self.per_report + 1)],
                 "checked_at": 5_000,
+                "accepted": True,
             }
             out = CUSTOMS_VIEW.outputs[0]
             return encode([canonical_type(out)], [as_tuple(view, out)])
-        if selector == ATTESTATIONS_PAGE.selector:
-            _, start = decode(["bytes32", "uint32"], args)
-            page = [attestation(k) for k in range(start, min(self.per_report, start + 31) + 1)]
-            out = ATTESTATIONS_PAGE.outputs[0]
-            return encode([canonical_type(out)], [as_tuple(page, out)])
         raise AssertionError("unexpected call")
 
 
 def test_one_report_is_one_call_to_the_attestation_registry() -> None:
     node = ScriptedNode()
-    views = ChainReader(node, deployment()).views([root(7)])
+    views = ChainReader(node, deployment()).views([key(7)])
     assert node.calls == [(ATTESTATIONS, "direct")]
-    view = views[root(7)]
+    view = views[key(7)]
+    assert view.accepted
     assert view.report.anchored_at == 1_007 and view.checked_at == 5_000
     assert view.attestations[0].verifier == "0x0000000000000000000000000000000000000001"
 
 
 def test_a_batch_is_one_multicall_per_hundred_reports() -> None:
     node = ScriptedNode()
-    roots = [root(i) for i in range(250)]
+    roots = [key(i) for i in range(250)]
     views = ChainReader(node, deployment()).views([*roots, roots[0]])  # a duplicate is read once
     assert node.calls == [(MULTICALL, "aggregate3")] * 3
     assert [views[r].report.anchored_block for r in roots] == list(range(250))
 
 
 def test_batch_answers_equal_single_answers() -> None:
-    roots = [root(i) for i in range(5)]
+    roots = [key(i) for i in range(5)]
     reader = ChainReader(ScriptedNode(attestations_per_report=3), deployment())
-    assert reader.views(roots) == {r: reader.view(r) for r in roots}
+    assert reader.views(roots) == {r: reader.view(*r) for r in roots}
 
 
 def test_without_a_multicall_in_the_manifest_the_canonical_one_is_used_if_present() -> None:
     node = ScriptedNode(code=b"\x60\x80")
-    ChainReader(node, deployment(multicall=None)).views([root(1), root(2)])
+    ChainReader(node, deployment(multicall=None)).views([key(1), key(2)])
     assert node.calls == [(MULTICALL3, "eth_getCode"), (MULTICALL3, "aggregate3")]
 
 
 def test_without_any_multicall_each_report_is_read_alone() -> None:
     node = ScriptedNode()
-    ChainReader(node, deployment(multicall=None)).views([root(1), root(2)])
+    ChainReader(node, deployment(multicall=None)).views([key(1), key(2)])
     assert node.calls == [
         (MULTICALL3, "eth_getCode"),
         (ATTESTATIONS, "direct"),
@@ -197,23 +203,23 @@ def test_without_any_multicall_each_report_is_read_alone() -> None:
 
 def test_a_batch_the_node_refuses_is_split() -> None:
     node = ScriptedNode(max_batch=30)
-    views = ChainReader(node, deployment()).views([root(i) for i in range(100)])
+    views = ChainReader(node, deployment()).views([key(i) for i in range(100)])
     assert len(views) == 100
     # 100 -> 50 + 50 -> 25 x 4: three refused, four answered.
     assert node.calls.count((MULTICALL, "aggregate3")) == 7
 
 
-def test_more_than_a_page_of_attestations_is_paged() -> None:
-    node = ScriptedNode(attestations_per_report=70)
-    view = ChainReader(node, deployment()).view(root(1))
-    assert [a.verifier_index for a in view.attestations] == list(range(1, 71))
-    assert node.calls == [(ATTESTATIONS, "direct")] * 3  # 32 + 32 + 6
+def test_a_report_with_the_most_attestations_is_one_call() -> None:
+    node = ScriptedNode(attestations_per_report=32)
+    view = ChainReader(node, deployment()).view(*key(1))
+    assert [a.verifier_index for a in view.attestations] == list(range(1, 33))
+    assert node.calls == [(ATTESTATIONS, "direct")]
 
 
 def test_an_answer_cut_short_in_the_batch_is_asked_again_alone() -> None:
     node = ScriptedNode(attestations_per_report=2, cut_answers_at=700)
-    views = ChainReader(node, deployment()).views([root(1), root(2)])
-    assert len(views[root(1)].attestations) == 2
+    views = ChainReader(node, deployment()).views([key(1), key(2)])
+    assert len(views[key(1)].attestations) == 2
     assert node.calls == [
         (MULTICALL, "aggregate3"),
         (ATTESTATIONS, "direct"),
@@ -241,7 +247,7 @@ def test_no_contract_at_the_manifest_address() -> None:
         }
     )
     with pytest.raises(ChainUnavailable, match=f"no attestation registry at {REGISTRY} on"):
-        ChainReader(ScriptedNode(), moved).view(root(1))
+        ChainReader(ScriptedNode(), moved).view(*key(1))
 
 
 def test_an_answer_that_does_not_decode_names_the_contract() -> None:
@@ -252,7 +258,7 @@ def test_an_answer_that_does_not_decode_names_the_contract() -> None:
     with pytest.raises(
         ChainUnavailable, match=r"AttestationRegistry\.customs_view answered 31 bytes"
     ):
-        ChainReader(Garbage(), deployment()).view(root(1))
+        ChainReader(Garbage(), deployment()).view(*key(1))
 
 
 def test_a_closed_port_is_unreachable_quickly() -> None:

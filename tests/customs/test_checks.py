@@ -36,6 +36,11 @@ def failed(verdict_checks: tuple[object, ...]) -> dict[str, str]:
     return {c.id: c.detail for c in verdict_checks if not c.ok}  # type: ignore[attr-defined]
 
 
+def detail(verdict: object, check_id: str) -> str:
+    (found,) = [c for c in verdict.checks if c.id == check_id]  # type: ignore[attr-defined]
+    return str(found.detail)
+
+
 def test_a_complete_report_passes_with_every_check_listed() -> None:
     verdict = judge(sealed_evidence(), view(), DEFAULT, DELIVERY)
     assert verdict.passed
@@ -61,7 +66,8 @@ def test_tampered_file_fails_with_its_problems_and_the_chain_checks_still_run() 
     verdict = judge(sealed_evidence(problems=problems), view(), DEFAULT, DELIVERY)
     assert failed(verdict.checks) == {
         "file": "it does not prove the root: $.root: does not match the fields; "
-        "$.shipment.sscc: bad check digit"
+        "$.shipment.sscc: bad check digit",
+        "exporter": "the file names organisation KR-EORI-KR1234567890123, but does not prove it",
     }
 
 
@@ -97,7 +103,9 @@ def test_unknown_root_fails_every_check_that_needs_a_report() -> None:
         DELIVERY,
     )
     assert failed(verdict.checks) == {
-        "anchored": "the registry does not know this root",
+        "anchored": "the registry knows no report with this root under organisation "
+        "KR-EORI-KR1234567890123, the exporter the file's proof names (a report anchored by "
+        "any other organisation does not count)",
         "approvals": "no approvals: the root is unknown",
         "organisation": "no organisation: the root is unknown",
         "attestation": "no attestation on record",
@@ -144,7 +152,7 @@ def test_superseded_report_names_its_successor() -> None:
 def test_a_correction_says_what_it_corrects() -> None:
     verdict = judge(sealed_evidence(), view(supersedes=PREDECESSOR), DEFAULT, DELIVERY)
     assert verdict.passed
-    assert f"it corrects 0x{PREDECESSOR.hex()}" in verdict.checks[2].detail
+    assert f"it corrects 0x{PREDECESSOR.hex()}" in detail(verdict, "anchored")
 
 
 def test_suspended_organisation_is_a_reason() -> None:
@@ -169,7 +177,7 @@ def test_approvals_below_the_policy_minimum() -> None:
 def test_threshold_raised_after_anchoring_still_counts() -> None:
     verdict = judge(sealed_evidence(), view(threshold=3), DEFAULT, DELIVERY)
     assert verdict.passed
-    assert "threshold is now 3" in verdict.checks[3].detail
+    assert "threshold is now 3" in detail(verdict, "approvals")
 
 
 @pytest.mark.parametrize(
@@ -233,7 +241,7 @@ def test_one_good_attestation_among_bad_ones_is_enough() -> None:
         sealed_evidence(), view((bad, good, attestation(verifier_index=4))), DEFAULT, DELIVERY
     )
     assert verdict.passed
-    assert verdict.checks[7].detail.endswith("(1 more qualify)")
+    assert detail(verdict, "attestation").endswith("(1 more qualify)")
 
 
 def test_several_failures_are_all_reported() -> None:
@@ -251,6 +259,7 @@ def test_several_failures_are_all_reported() -> None:
     )
     assert set(failed(verdict.checks)) == {
         "file",
+        "exporter",
         "organisation",
         "not_revoked",
         "attestation",
@@ -268,7 +277,7 @@ def test_anchored_after_delivery_fails_unless_within_the_tolerance() -> None:
     }
     tolerant = judge(sealed_evidence(), late, Policy(anchoring_tolerance_seconds=120), DELIVERY)
     assert tolerant.passed
-    assert "within the policy tolerance of 120 s" in tolerant.checks[-1].detail
+    assert "within the policy tolerance of 120 s" in detail(tolerant, "delivery")
 
 
 def test_anchored_exactly_at_delivery_passes() -> None:
@@ -302,3 +311,21 @@ def test_anchored_at_before_everything_is_not_confused_with_never() -> None:
     superseded = view(state=SUPERSEDED, superseded_by=SUCCESSOR, anchored_at=ANCHORED_AT)
     verdict = judge(sealed_evidence(), superseded, DEFAULT, DELIVERY)
     assert set(failed(verdict.checks)) == {"not_superseded"}
+
+
+def test_a_file_without_an_organisation_leaf_fails_and_is_found_nowhere() -> None:
+    verdict = judge(sealed_evidence(organisation=None), view(state=0), DEFAULT, DELIVERY)
+    reasons = failed(verdict.checks)
+    assert reasons["exporter"].startswith("the file has no organisation leaf")
+    assert reasons["anchored"] == "not looked up: the file names no organisation"
+
+
+def test_a_paused_registry_fails_unless_the_policy_accepts_it() -> None:
+    verdict = judge(sealed_evidence(), view(paused=True), DEFAULT, DELIVERY)
+    assert set(failed(verdict.checks)) == {"not_paused"}
+    assert verdict.to_json()["paused"] is True
+    lenient = Policy(fail_when_paused=False)
+    assert judge(sealed_evidence(), view(paused=True), lenient, DELIVERY).passed
+    assert detail(judge(sealed_evidence(), view(), DEFAULT, DELIVERY), "not_paused") == (
+        "the registry is not paused"
+    )

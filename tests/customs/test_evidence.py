@@ -11,7 +11,7 @@ from bci_registry.customs.errors import CustomsInputError
 from bci_registry.customs.evidence import DISCLOSURE, SEALED, expand, load_evidence
 from bci_registry.report import REPORT_FIELDS
 
-from .helpers import DISCLOSED, write_sample
+from .helpers import DISCLOSED, ORG, write_sample
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,7 @@ def test_sealed_report_proves_its_root(sample: tuple[bytes, Path, Path]) -> None
     assert (evidence.kind, evidence.root, evidence.fields) == (SEALED, root, REPORT_FIELDS)
     assert evidence.proves_root and evidence.problems == ()
     assert evidence.delivery_date == "2025-06-30"
+    assert evidence.organisation == ORG  # proven by the root
 
 
 def test_disclosure_proves_its_fields(sample: tuple[bytes, Path, Path]) -> None:
@@ -34,6 +35,7 @@ def test_disclosure_proves_its_fields(sample: tuple[bytes, Path, Path]) -> None:
     assert set(evidence.fields) == set(DISCLOSED)
     assert evidence.proves_root
     assert evidence.delivery_date == "2025-06-30"
+    assert evidence.organisation == ORG  # every disclosure carries the organisation leaf
 
 
 def _edit(source: Path, target: Path, edit: object) -> Path:
@@ -57,7 +59,8 @@ def test_tampered_sealed_value_is_a_failing_file(
     evidence = load_evidence(_edit(sealed, tmp_path / "t.json", change))
     assert evidence.root == root and not evidence.proves_root
     assert len(evidence.problems) == 1
-    assert evidence.problems[0].startswith("$.root: does not match the fields: they give 0x")
+    assert evidence.problems[0].startswith("$.root: does not match the fields")
+    assert evidence.organisation == ORG  # named by the file, though not proven
 
 
 def test_tampered_disclosure_salt_is_a_failing_file(

@@ -24,7 +24,11 @@ def test_defaults() -> None:
         "anchoring_tolerance_seconds": 0,
         "require_disclosed_fields": False,
         "accepted_verifiers": [],
+        "fail_when_paused": True,
     }
+    assert policy_from_dict({"fail_when_paused": False}).fail_when_paused is False
+    with pytest.raises(CustomsInputError, match="fail_when_paused: expected true or false"):
+        policy_from_dict({"fail_when_paused": "no"})
 
 
 def test_yaml_policy(tmp_path: Path) -> None:

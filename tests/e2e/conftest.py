@@ -1,7 +1,9 @@
 """End-to-end fixtures: a real anvil on 127.0.0.1 and actors as separate processes.
 
-Each test module gets its own node (started here, stopped by PID) and its own
-throwaway keystores under `.devnet/e2e/`, inside the project's ignored area.
+Each test module gets its own node on a free port (started here, stopped by
+PID) and its own throwaway keystores under `.devnet/e2e/`, inside the
+project's ignored area: `make test` runs while another node (`make demo`)
+holds 18545. The actors find their node through `$BCI_DEVNET_PORT`.
 """
 
 from __future__ import annotations
@@ -69,15 +71,11 @@ def _workdir(request: pytest.FixtureRequest) -> Path:
 def devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
     """A fresh anvil with the registry deployed and the exporter onboarded."""
     workdir = _workdir(request)
-    node = devnode.start(workdir)
+    node = devnode.start(workdir, port=devnode.free_port())
     try:
-        yield _deployed(node, Cast(workdir))
+        yield _deployed(node, Cast(workdir, port=node.port))
     finally:
         node.stop()
-
-
-#: The node of `stateful_devnet`: its own port, so that it never meets another test's node.
-STATEFUL_PORT = 18571
 
 
 def state_file(net: Devnet) -> Path:
@@ -87,16 +85,16 @@ def state_file(net: Devnet) -> Path:
 
 @pytest.fixture(scope="module")
 def stateful_devnet(request: pytest.FixtureRequest) -> Iterator[Devnet]:
-    """Like `devnet`, on port 18571, with anvil keeping its state in a file (`state_file`).
+    """Like `devnet`, with anvil keeping its state in a file (`state_file`).
 
     A test may kill and restart the node (`devnode.start(..., state_file=...)`) and
     put the new node in `net.node`; the fixture stops whichever node is current.
     """
     workdir = _workdir(request)
-    node = devnode.start(workdir, port=STATEFUL_PORT, state_file=workdir / "anvil-state.json")
+    node = devnode.start(workdir, port=devnode.free_port(), state_file=workdir / "anvil-state.json")
     net: Devnet | None = None
     try:
-        net = _deployed(node, Cast(workdir, network=f"{devnode.DEVNET_NETWORK}:{node.url}"))
+        net = _deployed(node, Cast(workdir, port=node.port))
         yield net
     finally:
         (net.node if net is not None else node).stop()

@@ -41,29 +41,27 @@ def test_two_offline_approvals_anchor_in_one_transaction(devnet: Devnet, root: s
     result = devnet.cast.run(
         devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals
     )
-    assert "anchored" in result.stdout and "2 approvals" in result.stdout
-    status = json.loads(devnet.cast.run(None, "status", "--root", root, "--json").stdout)
+    assert "anchored" in result.stdout and "2 approval(s)" in result.stdout
+    status = json.loads(
+        devnet.cast.run(
+            None, "status", "--organisation", ORGANISATION, "--root", root, "--json"
+        ).stdout
+    )
     assert status["state"] == "anchored"
     assert status["approvals"] == 2 and status["threshold"] == 2
     assert status["organisation"] == ORGANISATION
     assert status["approvers"] == 0b101
-    # Running the same submission again is refused by the chain, not duplicated.
+    # Running the same submission again sends nothing: it is anchored already.
     again = devnet.cast.run(
-        devnet.erp,
-        "submit",
-        "--organisation",
-        ORGANISATION,
-        "--root",
-        root,
-        *approvals,
-        check=False,
+        devnet.erp, "submit", "--organisation", ORGANISATION, "--root", root, *approvals
     )
-    assert again.returncode == 1
-    assert "report already known" in again.stderr
+    assert "is already anchored under KR-EORI-KR1234567890123: nothing sent" in again.stdout
 
 
 def test_malformed_root_is_bad_input(devnet: Devnet) -> None:
-    result = devnet.cast.run(None, "status", "--root", "0x1234", check=False)
+    result = devnet.cast.run(
+        None, "status", "--organisation", ORGANISATION, "--root", "0x1234", check=False
+    )
     assert result.returncode == 2
     assert "report root '0x1234' must be 32 bytes" in result.stderr
 
@@ -88,9 +86,13 @@ def test_approval_from_stranger_is_refused(devnet: Devnet, tmp_path: Path) -> No
         str(path),
         check=False,
     )
-    assert result.returncode == 1
-    assert "signature from a non-signer" in result.stderr
-    status = json.loads(devnet.cast.run(None, "status", "--root", root, "--json").stdout)
+    assert result.returncode == 2  # refused before anything is sent
+    assert "is not one of the organisation's signers" in result.stderr
+    status = json.loads(
+        devnet.cast.run(
+            None, "status", "--organisation", ORGANISATION, "--root", root, "--json"
+        ).stdout
+    )
     assert status["state"] == "unknown"
 
 
@@ -105,3 +107,27 @@ def test_wrong_passphrase_is_refused_before_anything_is_sent(devnet: Devnet) -> 
         devnet.cast.env = env_backup
     assert result.returncode == 2
     assert "cannot unlock account 'erp'" in result.stderr
+
+
+def test_signers_approve_a_pending_report_on_chain_seeing_what_they_approve(
+    devnet: Devnet,
+) -> None:
+    """`approve --send` shows the organisation and the predecessor, and commits to them."""
+    pending = "0x" + "5a" * 32
+    devnet.cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--root", pending)
+    first = devnet.cast.run(
+        devnet.signers[0], "approve", "--organisation", ORGANISATION, "--root", pending, "--send"
+    ).stdout
+    assert f"organisation  {ORGANISATION}" in first
+    assert "corrects      nothing" in first
+    assert "(1 of 2, now pending)" in first
+    # A signer who expects another predecessor is refused before anything is sent.
+    wrong = devnet.cast.run(
+        devnet.signers[1], "approve", "--organisation", ORGANISATION, "--root", pending,
+        "--supersedes", "0x" + "01" * 32, "--send", check=False,
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "nothing sent" in wrong.stderr
+    second = devnet.cast.run(
+        devnet.signers[1], "approve", "--organisation", ORGANISATION, "--root", pending, "--send"
+    ).stdout
+    assert "(2 of 2, now anchored)" in second

@@ -34,9 +34,10 @@ from eth_utils import keccak
 from bci_registry import devnode
 from bci_registry.actors import APE, Actor, Cast
 from bci_registry.keys import PASSPHRASE_ENV
+from bci_registry.registry import organisation_id
 from bci_registry.report import load_report, validate_report
 from bci_registry.report.identifiers import with_gs1_check_digit
-from conftest import ORGANISATION, STATEFUL_PORT, Devnet, state_file
+from conftest import ORGANISATION, Devnet, state_file
 
 pytestmark = pytest.mark.e2e
 
@@ -44,10 +45,11 @@ SAMPLES = sorted((devnode.PROJECT_ROOT / "samples").glob("*.json"))
 REPORTS = 50
 DEADLINE = str(int(time.time()) + 3 * 3600)
 ANCHORED_TOPIC = "0x" + keccak(text="ReportAnchored(bytes32,bytes32,uint256)").hex()
-REPORT_STATUS = keccak(text="report_status(bytes32)")[:4]
+REPORT_STATUS = keccak(text="report_status(bytes32,bytes32)")[:4]
+ORG_ID = organisation_id(ORGANISATION)
 #: IReportRegistry.ReportStatus: all static, so the return data is these words in order.
 STATUS_TYPES = (
-    "(uint8,bytes32,uint8,uint8,uint8,uint16,uint32,uint64,uint64,bytes32,bytes32,uint16)"
+    "(uint8,bytes32,uint8,uint8,uint8,uint16,uint32,uint64,uint64,bytes32,bytes32,uint16,bool)"
 )
 
 
@@ -87,18 +89,19 @@ def journal_records(folder: Path) -> list[dict]:
 
 
 def anchored_logs(node: devnode.DevNode, registry: str) -> dict[str, int]:
-    """How many ReportAnchored events the registry emitted per root."""
+    """How many ReportAnchored events the registry emitted per root (of the organisation)."""
     query = {"address": registry, "fromBlock": "0x0", "toBlock": "latest"}
     logs = node.rpc("eth_getLogs", [{**query, "topics": [ANCHORED_TOPIC]}])
     counts: dict[str, int] = {}
     for log in logs:
-        counts[log["topics"][1]] = counts.get(log["topics"][1], 0) + 1
+        assert log["topics"][1] == "0x" + ORG_ID.hex()
+        counts[log["topics"][2]] = counts.get(log["topics"][2], 0) + 1
     return counts
 
 
 def report_state(node: devnode.DevNode, registry: str, root: str) -> int:
-    """`report_status(root).state` by a raw eth_call."""
-    data = "0x" + (REPORT_STATUS + bytes.fromhex(root[2:])).hex()
+    """`report_status(organisation, root).state` by a raw eth_call."""
+    data = "0x" + (REPORT_STATUS + ORG_ID + bytes.fromhex(root[2:])).hex()
     raw = node.rpc("eth_call", [{"to": registry, "data": data}, "latest"])
     return int(decode([STATUS_TYPES], bytes.fromhex(raw[2:]))[0][0])
 
@@ -217,7 +220,7 @@ def test_node_killed_mid_batch_then_rerun_anchors_each_report_once(
     records = journal_records(batch)
     sent_first = {r["root"] for r in records if r["status"] == "sent"}
     devnet.node = devnode.start(
-        devnet.cast.workdir, port=STATEFUL_PORT, state_file=state_file(devnet)
+        devnet.cast.workdir, port=devnet.node.port, state_file=state_file(devnet)
     )
     survived = {root for root in sent_first if report_state(devnet.node, registry, root) == 2}
     lost = sent_first - survived

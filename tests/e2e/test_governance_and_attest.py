@@ -43,7 +43,8 @@ def test_accredit_attest_offline_relay_then_suspend_and_pause(devnet: Devnet) ->
 
     # Outside its scope: refused by the chain, exit 1.
     refused = cast.run(
-        devnet.verifier, "attest", "--root", root, "--all-fields", "--evidence-hash",
+        devnet.verifier, "attest", "--organisation", ORGANISATION, "--root", root, "--all-fields",
+        "--evidence-hash",
         "0x" + "ee" * 32, check=False,
     )  # fmt: skip
     assert refused.returncode == 1 and "scope" in refused.stderr
@@ -54,8 +55,11 @@ def test_accredit_attest_offline_relay_then_suspend_and_pause(devnet: Devnet) ->
         "0x" + "ee" * 32, "--out", str(signed),
     )  # fmt: skip
     document = json.loads(signed.read_text())
-    assert document["format"] == "bci-attestation/1"
+    assert document["format"] == "bci-attestation/2"
     assert document["message"]["report"] == root
+    assert bytes.fromhex(document["message"]["organisation"][2:]).rstrip(b"\0").decode() == (
+        ORGANISATION
+    )
     assert (
         "relayed the attestation"
         in cast.run(devnet.relayer, "attest", "--relay", str(signed)).stdout
@@ -80,7 +84,9 @@ def test_accredit_attest_offline_relay_then_suspend_and_pause(devnet: Devnet) ->
         "0",
     )
     cast.run(devnet.governance, "suspend", "--organisation", ORGANISATION)
-    suspended = json.loads(cast.run(None, "status", "--root", root, "--json").stdout)
+    suspended = json.loads(
+        cast.run(None, "status", "--organisation", ORGANISATION, "--root", root, "--json").stdout
+    )
     assert suspended["organisation_status"] == "suspended"
     cast.run(devnet.governance, "suspend", "--organisation", ORGANISATION, "--reinstate")
 

@@ -57,6 +57,8 @@ class Files:
     disclosure: Path
     tampered: Path
     delivery: str
+    chain: Any  # bench/verify_timing.LocalChain
+    keys: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,7 @@ def files(devnet: Devnet) -> Files:
         for a in (devnet.governance, devnet.relayer, devnet.verifier, *devnet.signers[:2])
     }
     chain = _bench().LocalChain(devnet.node.url, load_path(manifest), list(keys.values()))
-    sealed = seal_report(load_report(SAMPLE))
+    sealed = seal_report(load_report(SAMPLE), organisation=organisation_id(ORGANISATION))
     chain.anchor(
         organisation_id(ORGANISATION),
         sealed.root,
@@ -77,7 +79,7 @@ def files(devnet: Devnet) -> Files:
         keys[devnet.relayer.alias],
     )
     chain.accredit(devnet.verifier.address, keys[devnet.governance.alias])
-    chain.attest(sealed.root, keys[devnet.verifier.alias])
+    chain.attest(organisation_id(ORGANISATION), sealed.root, keys[devnet.verifier.alias])
 
     sealed_path = workdir / "lfp.sealed.json"
     write_text(sealed_path, sealed.to_json(), private=True)
@@ -90,7 +92,9 @@ def files(devnet: Devnet) -> Files:
     data["fields"][8]["value"] = json.dumps(shipment, separators=(",", ":"), sort_keys=True)
     tampered_path = workdir / "lfp.tampered.json"
     tampered_path.write_text(json.dumps(data, indent=2))
-    return Files(manifest, sealed_path, disclosure_path, tampered_path, str(chain.now() + 3600))
+    return Files(
+        manifest, sealed_path, disclosure_path, tampered_path, str(chain.now() + 3600), chain, keys
+    )
 
 
 def _closed_port_url() -> str:
@@ -134,8 +138,9 @@ def test_bci_verify_fails_a_tampered_report_with_the_reason(devnet: Devnet, file
     (file_check,) = [line for line in lines if "file proves the root" in line]
     assert file_check.lstrip().startswith("FAILED")
     assert "$.root: does not match the fields" in file_check
-    # The anchor itself is fine: only the file fails.
-    assert sum(line.lstrip().startswith("FAILED") for line in lines) == 1
+    # The anchor itself is fine: only the file (and so the organisation it names) fails.
+    failed = [line for line in lines if line.lstrip().startswith("FAILED")]
+    assert len(failed) == 2 and "exporter in the proof" in failed[1]
 
 
 def test_bci_verify_bad_input_exits_2(devnet: Devnet, files: Files, tmp_path: Path) -> None:
@@ -194,3 +199,66 @@ def test_the_timing_bench_counts_one_call_per_report_and_per_batch() -> None:
     assert result["rpc_requests_batch"] == {"eth_chainId": 1, "eth_call": 1}
     assert result["batch_reports"] == 3
     assert 0 < result["wall_seconds_median"] < 30
+
+
+OTHER_ORGANISATION = "DE-EORI-DE9876543210"
+
+
+def test_a_report_sealed_for_one_exporter_fails_when_another_anchored_it(
+    devnet: Devnet, files: Files
+) -> None:
+    """Sealed for KR-…, anchored by DE-… (its own signer): customs names the exporter."""
+    chain, keys = files.chain, files.keys
+    other = organisation_id(OTHER_ORGANISATION)
+    signer = keys[devnet.signers[1].alias]
+    chain.register_organisation(other, [signer], 1, keys[devnet.governance.alias])
+    sealed = seal_report(load_report(SAMPLE), organisation=organisation_id(ORGANISATION))
+    chain.anchor(other, sealed.root, [signer], keys[devnet.relayer.alias])
+    chain.attest(other, sealed.root, keys[devnet.verifier.alias])
+    path = devnet.cast.workdir / "sealed-for-kr-anchored-by-de.json"
+    write_text(path, sealed.to_json(), private=True)
+    result = bci_verify(devnet, files, str(path))
+    assert result.returncode == 1, result.stdout + result.stderr
+    (anchored,) = [
+        line for line in result.stdout.splitlines() if "anchored by that exporter" in line
+    ]
+    assert anchored.lstrip().startswith("FAILED")
+    assert f"under organisation {ORGANISATION}, the exporter the file's proof names" in anchored
+    assert f"organisation {ORGANISATION}" in result.stdout.splitlines()[1]
+
+
+def test_a_paused_registry_fails_unless_the_policy_accepts_it(
+    devnet: Devnet, files: Files, tmp_path: Path
+) -> None:
+    chain, governance = files.chain, files.keys[devnet.governance.alias]
+    chain.pause(governance)  # the deploy script made governance the pauser
+    try:
+        paused = bci_verify(devnet, files, str(files.sealed))
+        assert paused.returncode == 1, paused.stdout + paused.stderr
+        assert "the registry is PAUSED" in paused.stdout
+        (check,) = [line for line in paused.stdout.splitlines() if "registry not paused" in line]
+        assert check.lstrip().startswith("FAILED")
+        policy = tmp_path / "policy.yaml"
+        policy.write_text("fail_when_paused: false\n")
+        lenient = bci_verify(devnet, files, "--policy", str(policy), "--json", str(files.sealed))
+        assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+        (report,) = json.loads(lenient.stdout)["reports"]
+        assert report["paused"] is True and report["verdict"] == "PASS"
+    finally:
+        chain.unpause(governance)
+
+
+def test_the_devnet_port_comes_from_the_environment(devnet: Devnet, files: Files) -> None:
+    """`base:devnet` and bci-verify's default URL follow $BCI_DEVNET_PORT (not 18545)."""
+    plain = Cast(devnet.cast.workdir, network=devnode.DEVNET_NETWORK, port=devnet.node.port)
+    status = plain.run(
+        None, "status", "--organisation", ORGANISATION, "--root", "0x" + "99" * 32, "--json"
+    )
+    assert json.loads(status.stdout)["state"] == "unknown"
+    env = {**plain.env}
+    result = subprocess.run(
+        [str(BCI_VERIFY), "--manifest", str(files.manifest), "--delivery", files.delivery,
+         str(files.sealed)],
+        capture_output=True, text=True, check=False, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -27,7 +27,8 @@ for (const vector of doc.vectors) {
   check(PrivateData.verifyFullTree({ root: vector.root, values }) === vector.root, `${vector.name}: full tree root`);
   const data = new PrivateData(values);
   for (const mp of vector.multiproofs) {
-    const indices = mp.fields.map((name) => values.findIndex((f) => f.name === name));
+    // Every disclosure carries the organisation leaf besides the chosen fields.
+    const indices = [...mp.fields, "organisation"].map((name) => values.findIndex((f) => f.name === name));
     const made = data.generateMultiProof(indices);
     check(
       same(made.proof, mp.proof) && same(made.proofFlags, mp.proofFlags) &&

@@ -1,4 +1,4 @@
-"""Shared helpers of the report tests: sample reports and the invalid-report corpus."""
+"""Shared helpers of the report tests: sample reports, organisations, the invalid corpus."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bci_registry.registry import organisation_id
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = ROOT / "samples"
 INVALID_DIR = Path(__file__).resolve().parent / "invalid"
 VECTORS_DIR = ROOT / "tests" / "vectors"
 
 SAMPLE_NAMES = tuple(sorted(p.stem for p in SAMPLES_DIR.glob("*.json")))
+
+ORG_TEXT = "BPNL00000007KRNM"
+ORG = organisation_id(ORG_TEXT)
+"""The organisation the tests seal for (the nmc811 sample's exporter)."""
+OTHER_ORG = organisation_id("NL862345671")
+"""Another exporter."""
 
 
 def sample(name: str) -> dict[str, Any]:

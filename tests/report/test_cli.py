@@ -15,9 +15,10 @@ from click.testing import CliRunner, Result
 from bci_registry.report import REPORT_FIELDS, load_sealed_report
 from bci_registry.report.cli import cli
 
-from .helpers import SAMPLES_DIR, case_report, invalid_cases, sample
+from .helpers import ORG, ORG_TEXT, OTHER_ORG, SAMPLES_DIR, case_report, invalid_cases, sample
 
 SAMPLE = SAMPLES_DIR / "nmc811-module-kr-to-de.json"
+ORG_ARGS = ("--organisation", ORG_TEXT)
 
 
 def run(*args: str | Path) -> Result:
@@ -27,7 +28,7 @@ def run(*args: str | Path) -> Result:
 @pytest.fixture
 def sealed_file(tmp_path: Path) -> Path:
     out = tmp_path / "sealed.json"
-    assert run("seal", SAMPLE, "-o", out).exit_code == 0
+    assert run("seal", SAMPLE, *ORG_ARGS, "-o", out).exit_code == 0
     return out
 
 
@@ -75,16 +76,32 @@ def test_validate_bad_input(tmp_path: Path) -> None:
 def test_seal_writes_a_private_file_and_prints_the_root(sealed_file: Path) -> None:
     sealed = load_sealed_report(sealed_file)
     assert sealed.report() == sample("nmc811-module-kr-to-de")
+    assert sealed.organisation == ORG
     assert stat.S_IMODE(os.stat(sealed_file).st_mode) == 0o600
+
+
+def test_seal_needs_an_organisation(tmp_path: Path) -> None:
+    out = tmp_path / "sealed.json"
+    result = run("seal", SAMPLE, "-o", out)
+    assert result.exit_code == 2 and "--organisation" in result.stderr
+    for bad, why in (("", "1 to 32 bytes"), ("x" * 33, "1 to 32 bytes"), ("0x12", "32 bytes")):
+        result = run("seal", SAMPLE, "--organisation", bad, "-o", out)
+        assert result.exit_code == 2 and why in result.stderr, result.stderr
+    assert not out.exists()
+    hex_id = "0x" + OTHER_ORG.hex()
+    result = run("seal", SAMPLE, "--organisation", hex_id, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert "organisation NL862345671" in result.stdout  # shown readably
+    assert load_sealed_report(out).organisation == OTHER_ORG
 
 
 def test_seal_keeps_an_existing_file_unless_forced(sealed_file: Path) -> None:
     before = sealed_file.read_text("utf-8")
-    result = run("seal", SAMPLE, "-o", sealed_file)
+    result = run("seal", SAMPLE, *ORG_ARGS, "-o", sealed_file)
     assert result.exit_code == 2
     assert "already exists" in result.stderr
     assert sealed_file.read_text("utf-8") == before
-    result = run("seal", SAMPLE, "-o", sealed_file, "--force")
+    result = run("seal", SAMPLE, *ORG_ARGS, "-o", sealed_file, "--force")
     assert result.exit_code == 0
     root = load_sealed_report(sealed_file).root_hex
     assert f"root {root}" in result.stdout
@@ -97,7 +114,7 @@ def test_seal_refuses_an_invalid_report(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(report), encoding="utf-8")
     out = tmp_path / "out.json"
-    result = run("seal", bad, "-o", out)
+    result = run("seal", bad, *ORG_ARGS, "-o", out)
     assert result.exit_code == 2
     assert "$.shipment.sscc" in result.stderr and "check digit" in result.stderr
     assert not out.exists()
@@ -107,24 +124,34 @@ def test_disclose_and_check(tmp_path: Path, sealed_file: Path) -> None:
     out = tmp_path / "disclosure.json"
     result = run("disclose", sealed_file, "--field", "shipment", "--field", "smelterIds", "-o", out)
     assert result.exit_code == 0, result.stderr
-    assert "mask 0x108" in result.stdout
+    assert "mask 0x108" in result.stdout and f"of organisation {ORG_TEXT}" in result.stdout
     root = load_sealed_report(sealed_file).root_hex
     result = run("check-disclosure", out, "--root", root)
     assert result.exit_code == 0
-    assert "proves smelterIds, shipment" in result.stdout
+    assert f"proves smelterIds, shipment (mask 0x108) and organisation {ORG_TEXT}" in result.stdout
     result = run("check-disclosure", out)
     assert result.exit_code == 0 and "pass --root" in result.stdout
-    result = run("check-disclosure", out, "--root", root, "--json")
+    result = run("check-disclosure", out, "--root", root, *ORG_ARGS, "--json")
     assert json.loads(result.stdout) == {
         "file": str(out),
         "valid": True,
         "kind": "disclosure",
         "root": root,
         "rootChecked": True,
+        "organisation": "0x" + ORG.hex(),
+        "organisationLabel": ORG_TEXT,
+        "organisationChecked": True,
         "fields": ["smelterIds", "shipment"],
         "mask": 0x108,
         "problems": [],
     }
+    # For another exporter it fails, naming both.
+    result = run("check-disclosure", out, "--root", root, "--organisation", "NL862345671")
+    assert result.exit_code == 1
+    assert (
+        f"the disclosure is for organisation {ORG_TEXT}, expected organisation NL862345671"
+        in result.stderr
+    )
 
 
 def test_check_disclosure_failures(tmp_path: Path, sealed_file: Path) -> None:
@@ -144,6 +171,20 @@ def test_check_disclosure_failures(tmp_path: Path, sealed_file: Path) -> None:
     out.write_text('{"schema": "bci-report/1"}', encoding="utf-8")
     result = run("check-disclosure", out)
     assert result.exit_code == 2 and "$.leaves: required field is missing" in result.stderr
+    assert run("check-disclosure", out, "--organisation", "").exit_code == 2
+
+
+def test_check_disclosure_refuses_one_without_the_organisation_leaf(
+    tmp_path: Path, sealed_file: Path
+) -> None:
+    out = tmp_path / "disclosure.json"
+    run("disclose", sealed_file, "--field", "recycledContent", "--field", "shipment", "-o", out)
+    doc = json.loads(out.read_text("utf-8"))
+    doc["leaves"] = [leaf for leaf in doc["leaves"] if leaf["name"] != "organisation"]
+    out.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("check-disclosure", out)
+    assert result.exit_code == 1  # a disclosure that proves no exporter: it fails
+    assert "$.leaves: the organisation leaf is missing" in result.stderr
 
 
 def test_disclose_bad_input(tmp_path: Path, sealed_file: Path) -> None:
@@ -156,6 +197,8 @@ def test_disclose_bad_input(tmp_path: Path, sealed_file: Path) -> None:
     bad.write_text(json.dumps(tampered), encoding="utf-8")
     result = run("disclose", bad, "--field", "shipment", "-o", tmp_path / "d.json")
     assert result.exit_code == 2 and "$.root: does not match the fields" in result.stderr
+    result = run("disclose", sealed_file, "--field", "organisation", "-o", tmp_path / "d.json")
+    assert result.exit_code == 2 and "every disclosure includes it" in result.stderr
 
 
 def test_help_names_every_field() -> None:

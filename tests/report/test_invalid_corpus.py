@@ -8,7 +8,7 @@ import pytest
 
 from bci_registry.report import ReportInvalid, report_problems, seal_report, validate_report
 
-from .helpers import case_report, invalid_cases
+from .helpers import ORG, case_report, invalid_cases
 
 CASES = invalid_cases()
 
@@ -40,4 +40,4 @@ def test_invalid_report_is_never_sealed(name: str, case: dict[str, Any]) -> None
         validate_report(report)
     assert raised.value.problems == tuple(report_problems(report))
     with pytest.raises(ReportInvalid):
-        seal_report(report)
+        seal_report(report, organisation=ORG)

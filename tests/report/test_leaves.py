@@ -13,7 +13,9 @@ from bci_registry.report.leaves import (
     FieldLeaf,
     encode_leaf,
     encode_leaf_reference,
+    encode_value,
     leaf_hash,
+    organisation_leaf,
     parse_hex32,
 )
 
@@ -44,11 +46,42 @@ def test_leaf_hash_is_the_eas_private_data_leaf(name: str, value: str, salt: byt
     assert FieldLeaf("string", name, value, salt).hash == keccak(keccak(encoded))
 
 
-def test_only_string_leaves_and_32_byte_salts() -> None:
+@settings(max_examples=100)
+@given(ids=st.binary(min_size=32, max_size=32), salt=salts)
+def test_organisation_leaf_is_the_eas_bytes32_leaf(ids: bytes, salt: bytes) -> None:
+    # EAS PrivateData {type: "bytes32", name: "organisation", value: id}: the third element
+    # is AbiCoder.encode(["bytes32"], [id]), which is the 32 bytes of the id themselves.
+    value_abi = abi_encode(["bytes32"], [ids])
+    assert value_abi == ids
+    encoded = abi_encode(
+        ["string", "string", "bytes", "bytes32"], ["bytes32", "organisation", value_abi, salt]
+    )
+    leaf = organisation_leaf(ids, salt)
+    assert leaf.to_dict() == {
+        "type": "bytes32",
+        "name": "organisation",
+        "value": "0x" + ids.hex(),
+        "salt": "0x" + salt.hex(),
+    }
+    assert leaf.is_organisation
+    assert encode_leaf(leaf.type, leaf.name, leaf.value, salt) == encoded
+    assert encode_leaf_reference(leaf.type, leaf.name, leaf.value, salt) == encoded
+    assert leaf.hash == keccak(keccak(encoded))
+    # Upper-case hex is the same id: the hash is over the bytes.
+    assert leaf_hash("bytes32", "organisation", leaf.value.upper().replace("0X", "0x"), salt) == (
+        leaf.hash
+    )
+
+
+def test_only_string_and_bytes32_leaves_and_32_byte_salts() -> None:
     with pytest.raises(ValueError, match="unsupported leaf type"):
         encode_leaf("uint256", "x", "1", b"\x00" * 32)
     with pytest.raises(ValueError, match="32 bytes"):
         encode_leaf("string", "x", "1", b"\x00" * 31)
+    with pytest.raises(ValueError, match="0x followed by 64 hex digits"):
+        encode_value("bytes32", "BPNL00000007KRNM")
+    with pytest.raises(ValueError, match="32 bytes"):
+        organisation_leaf(b"\x01" * 31, b"\x00" * 32)
 
 
 def test_hex32_parsing() -> None:

@@ -2,7 +2,8 @@
 
 Runs tests/report/oz_crosscheck.mjs with node against tests/vectors/report-vectors.json
 (``@openzeppelin/merkle-tree`` 1.0.8, pinned in package.json and installed by ``npm ci``)
-and compares its roots, trees, leaf hashes and multiproofs with ours.
+and compares its roots, trees, leaf hashes and multiproofs with ours, the organisation
+leaf (type bytes32) included.
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ def test_openzeppelin_rebuilds_the_same_trees(openzeppelin: dict[str, Any]) -> N
     for them, us in zip(theirs, ours, strict=True):
         assert them["root"] == us["root"]
         assert them["tree"] == us["tree"]
+        assert len(us["fields"]) == 13
         for field in us["fields"]:
             assert them["leafHashes"][field["name"]] == field["leafHash"]
             assert them["encodedValues"][field["name"]] == field["encodedValue"]
+        # The organisation leaf: abi.encode(["bytes32"], [id]) is the 32 bytes of the id.
+        assert them["organisation"] == {"type": "bytes32", "id": us["organisation"]["id"]}
+        assert them["encodedValues"]["organisation"] == us["organisation"]["id"]
 
 
 def test_openzeppelin_makes_and_accepts_the_same_multiproofs(openzeppelin: dict[str, Any]) -> None:
@@ -64,6 +69,7 @@ def test_openzeppelin_makes_and_accepts_the_same_multiproofs(openzeppelin: dict[
         for their_proof, our_proof in zip(them["multiproofs"], us["multiproofs"], strict=True):
             assert their_proof["fields"] == our_proof["fields"]
             assert their_proof["leafNames"] == [leaf["name"] for leaf in our_proof["leaves"]]
+            assert "organisation" in their_proof["leafNames"]
             assert their_proof["proof"] == our_proof["proof"]
             assert their_proof["proofFlags"] == our_proof["proofFlags"]
             assert their_proof["oursVerifies"] is True

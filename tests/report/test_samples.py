@@ -16,7 +16,7 @@ from bci_registry.report import (
 )
 from bci_registry.report.canonical import canonical_json
 
-from .helpers import SAMPLE_NAMES, SAMPLES_DIR, sample
+from .helpers import ORG, SAMPLE_NAMES, SAMPLES_DIR, sample
 
 
 def test_there_are_at_least_three_samples() -> None:
@@ -30,15 +30,17 @@ def test_sample_is_valid(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
-def test_sample_seals_into_twelve_canonical_leaves(name: str) -> None:
+def test_sample_seals_into_twelve_canonical_leaves_and_the_organisation(name: str) -> None:
     report = sample(name)
-    sealed = seal_report(report)
+    sealed = seal_report(report, organisation=ORG)
     assert [leaf.name for leaf in sealed.fields] == list(REPORT_FIELDS)
     for leaf in sealed.fields:
         assert leaf.type == "string"
         assert leaf.value == canonical_json(report[leaf.name])
         assert len(leaf.salt) == 32
-    assert len({leaf.salt for leaf in sealed.fields}) == 12
+    org = sealed.organisation_leaf
+    assert (org.type, org.name, org.value) == ("bytes32", "organisation", "0x" + ORG.hex())
+    assert len({leaf.salt for leaf in sealed.leaves}) == 13
     assert len(sealed.root) == 32
     assert sealed.report() == report
 
@@ -46,9 +48,9 @@ def test_sample_seals_into_twelve_canonical_leaves(name: str) -> None:
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_two_seals_differ_and_both_verify(name: str) -> None:
     report = sample(name)
-    first, second = seal_report(report), seal_report(report)
+    first, second = seal_report(report, organisation=ORG), seal_report(report, organisation=ORG)
     assert first.root != second.root
-    assert all(a.salt != b.salt for a, b in zip(first.fields, second.fields, strict=True))
+    assert all(a.salt != b.salt for a, b in zip(first.leaves, second.leaves, strict=True))
     assert [a.value for a in first.fields] == [b.value for b in second.fields]
     for sealed in (first, second):
         assert SealedReport.from_json(sealed.to_json()) == sealed

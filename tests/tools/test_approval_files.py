@@ -1,13 +1,14 @@
 """Approval files and identifiers: what signers hand to the ERP."""
 
+import json
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from bci_registry.exporter.approvals import ApprovalFile, common_terms
 from bci_registry.eip712 import Domain, digest
+from bci_registry.exporter.approvals import ApprovalFile, common_terms
 from bci_registry.registry import (
     InputError,
     approval_message,
@@ -24,8 +25,11 @@ ORG = organisation_id("KR-EORI-KR1234567890123")
 ROOT = keccak(text="root")
 
 
+SIGNERS = [Account.from_key(k).address for k in KEYS]
+
+
 def signed_file(key: bytes, deadline: int = 2_000_000_000) -> ApprovalFile:
-    message = approval_message(ORG, ROOT, bytes(32), 1, deadline)
+    message = approval_message(Account.from_key(key).address, ORG, ROOT, bytes(32), 1, deadline)
     return ApprovalFile(
         DOMAIN, ORG, ROOT, bytes(32), 1, deadline, sign(key, DOMAIN, "Approval", message)
     )
@@ -65,20 +69,39 @@ def test_malformed_files_refused(tmp_path: Path, content: str, message: str) -> 
         ApprovalFile.read(path)
 
 
-def test_pack_sorts_by_signer_and_uses_compact_entries() -> None:
-    files = [signed_file(k) for k in KEYS]
-    blob = pack(f.approval for f in files)
-    assert len(blob) == 64 * 3
-    signers = sorted((f.approval.signer for f in files), key=lambda a: int(a, 16))
-    entries = [blob[i : i + 64] for i in range(0, len(blob), 64)]
-    by_signer = {f.approval.signer: f.approval.entry() for f in files}
-    assert entries == [by_signer[s] for s in signers]
+def test_pack_orders_by_signer_slot_with_compact_entries() -> None:
+    files = [signed_file(k) for k in reversed(KEYS)]
+    blob = pack((f.approval for f in files), SIGNERS)
+    assert len(blob) == 65 * 3
+    entries = [blob[i : i + 65] for i in range(0, len(blob), 65)]
+    assert [e[0] for e in entries] == [1, 2, 3]  # the signers' slots, ascending
+    by_signer = {f.approval.signer: f.approval for f in files}
+    assert entries == [by_signer[s].entry(slot) for slot, s in enumerate(SIGNERS, 1)]
 
 
 def test_wallet_entry_layout() -> None:
     wallet = "0x" + "ab" * 20
-    entry = SignedApproval(signer=wallet, signature=b"\x01" * 65, wallet=True).entry()
-    assert entry == bytes(12) + bytes.fromhex("ab" * 20) + b"\x01" * 65
+    entry = SignedApproval(signer=wallet, signature=b"\x01" * 65, wallet=True).entry(3)
+    assert entry == bytes([0x83]) + b"\x01" * 65
+
+
+def test_a_file_holds_65_byte_signatures(tmp_path: Path) -> None:
+    """A 64-byte (compact) signature in a file gets an error that says so."""
+    original = signed_file(KEYS[0])
+    path = tmp_path / "a.json"
+    original.write(path)
+    data = json.loads(path.read_text())
+    data["signature"] = "0x" + "11" * 64
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="64-byte signature where the 65-byte"):
+        ApprovalFile.read(path)
+
+
+def test_the_message_names_its_signer() -> None:
+    """One signature counts for one seat: the digest differs per signer."""
+    a, b = signed_file(KEYS[0]), signed_file(KEYS[1])
+    assert a.message()["signer"] == SIGNERS[0]
+    assert digest(DOMAIN, "Approval", a.message()) != digest(DOMAIN, "Approval", b.message())
 
 
 def test_organisation_ids() -> None:

@@ -11,9 +11,8 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import keccak
 
-from bci_registry.exporter.approvals import ApprovalFile
 from bci_registry.eip712 import Domain
-from bci_registry.registry import InputError, organisation_id
+from bci_registry.exporter.approvals import ApprovalFile
 from bci_registry.exporter.requests import (
     ApprovalRequest,
     Approvals,
@@ -22,9 +21,11 @@ from bci_registry.exporter.requests import (
     SignerApprovals,
     sign_request,
 )
+from bci_registry.registry import InputError, organisation_id
 from bci_registry.signatures import sign
 
 KEYS = [keccak(text=f"request-test-{i}") for i in range(3)]
+SIGNERS = [Account.from_key(k).address for k in KEYS]
 DOMAIN = Domain(chain_id=84532, verifying_contract="0x5FbDB2315678afecb367f032d93F642f64180aa3")
 TERMS = ApprovalTerms(DOMAIN, organisation_id("KR-EORI-KR1234567890123"), 1, 2_000_000_000)
 ROOTS = [keccak(text=f"root-{i}") for i in range(4)]
@@ -56,20 +57,36 @@ def test_request_round_trip(tmp_path: Path) -> None:
 def test_each_root_gets_a_blob_of_every_signer(tmp_path: Path) -> None:
     approvals = Approvals.read([approvals_file(tmp_path, 0), approvals_file(tmp_path, 2)])
     approvals.check_terms(TERMS)
-    blobs = approvals.blobs([(f"r{i}", r) for i, r in enumerate(ROOTS)], 2, ROOTS)
+    blobs = approvals.blobs([(f"r{i}", r) for i, r in enumerate(ROOTS)], 2, ROOTS, SIGNERS)
     assert set(blobs) == set(ROOTS)
-    assert all(len(blob) == 128 for blob in blobs.values())  # two compact signatures
+    assert all(len(blob) == 130 for blob in blobs.values())  # two slot-tagged compact signatures
+    assert all((blob[0], blob[65]) == (1, 3) for blob in blobs.values())
+
+
+def test_a_signer_outside_the_organisation_is_refused(tmp_path: Path) -> None:
+    approvals = Approvals.read([approvals_file(tmp_path, 0), approvals_file(tmp_path, 2)])
+    with pytest.raises(InputError, match="not one of the organisation's signers"):
+        approvals.blobs([("r0", ROOTS[0])], 2, ROOTS, SIGNERS[:2])
+
+
+def test_a_compact_signature_in_an_approvals_file_is_named(tmp_path: Path) -> None:
+    path = approvals_file(tmp_path, 0)
+    data = json.loads(path.read_text())
+    data["approvals"][0]["signature"] = "0x" + "22" * 64
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="64-byte signature where the 65-byte"):
+        SignerApprovals.read(path)
 
 
 def test_single_report_approval_file_mixes_with_approvals_files(tmp_path: Path) -> None:
     path = tmp_path / "single.json"
-    message = TERMS.message(ROOTS[1])
+    message = TERMS.message(ROOTS[1], SIGNERS[1])
     ApprovalFile(DOMAIN, TERMS.organisation, ROOTS[1], TERMS.supersedes, 1, TERMS.deadline,
                  sign(KEYS[1], DOMAIN, "Approval", message)).write(path)  # fmt: skip
     approvals = Approvals.read([approvals_file(tmp_path, 0), path])
-    assert set(approvals.blobs([("r1", ROOTS[1])], 2, ROOTS)) == {ROOTS[1]}
+    assert set(approvals.blobs([("r1", ROOTS[1])], 2, ROOTS, SIGNERS)) == {ROOTS[1]}
     with pytest.raises(InputError, match=r"r2 \(0x[0-9a-f]{64}\): 1 of 2"):
-        approvals.blobs([("r2", ROOTS[2])], 2, ROOTS)
+        approvals.blobs([("r2", ROOTS[2])], 2, ROOTS, SIGNERS)
 
 
 def test_files_under_other_terms_are_refused(tmp_path: Path) -> None:
@@ -82,7 +99,7 @@ def test_files_under_other_terms_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="signer set version"):
         stale.check_terms(ApprovalTerms(DOMAIN, TERMS.organisation, 2, TERMS.deadline))
     with pytest.raises(InputError, match="approves none of the reports"):
-        stale.blobs([("x", keccak(text="x"))], 1, [keccak(text="x")])
+        stale.blobs([("x", keccak(text="x"))], 1, [keccak(text="x")], SIGNERS)
 
 
 def test_duplicate_signer_and_tampered_signature_are_refused(tmp_path: Path) -> None:

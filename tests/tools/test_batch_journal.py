@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
+from bci_registry.devnode import NodeError
 from bci_registry.exporter.batch import (
     AlreadyKnown,
     Entry,
@@ -26,12 +27,13 @@ from bci_registry.exporter.batch import (
     prepare_single,
     summarise,
 )
-from bci_registry.devnode import NodeError
-from bci_registry.registry import InputError
+from bci_registry.registry import InputError, organisation_id
 from bci_registry.report import load_report, load_sealed_report
 from bci_registry.report.identifiers import with_gs1_check_digit
 
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.json"))
+ORG = organisation_id("KR-EORI-KR1234567890123")
+OTHER_ORG = organisation_id("DE-EORI-DE9876543210")
 FAST = Settings(confirmations=1, timeout=2, poll_interval=0.001)
 
 
@@ -140,7 +142,7 @@ def signatures(entries: Sequence[Entry], deadline: int = 2_000) -> Signatures:
 
 def run(folder: Path, chain: FakeChain) -> list[str]:
     with Journal(folder) as journal:
-        entries = prepare(folder, journal)
+        entries = prepare(folder, journal, ORG)
         outcomes = anchor_entries(entries, chain, journal, signatures, FAST)
     return [o.result for o in outcomes]
 
@@ -152,9 +154,9 @@ def records(folder: Path) -> list[dict]:
 def test_prepare_seals_once_and_a_rerun_reuses_the_salts(tmp_path: Path) -> None:
     export(tmp_path, 3)
     with Journal(tmp_path) as journal:
-        first = prepare(tmp_path, journal)
+        first = prepare(tmp_path, journal, ORG)
     with Journal(tmp_path) as journal:
-        second = prepare(tmp_path, journal)
+        second = prepare(tmp_path, journal, ORG)
     assert [e.root for e in first] == [e.root for e in second]
     assert [r["status"] for r in records(tmp_path)] == ["sealed"] * 3
     for entry in first:
@@ -166,17 +168,17 @@ def test_sealed_file_without_journal_record_is_reused(tmp_path: Path) -> None:
     """A crash between writing the sealed file and journaling it loses no salts."""
     export(tmp_path, 1)
     with Journal(tmp_path) as journal:
-        (entry,) = prepare(tmp_path, journal)
+        (entry,) = prepare(tmp_path, journal, ORG)
     (tmp_path / ".bci-journal" / "journal.jsonl").write_text("")
     with Journal(tmp_path) as journal:
-        (again,) = prepare(tmp_path, journal)
+        (again,) = prepare(tmp_path, journal, ORG)
     assert again.root == entry.root
 
 
 def test_report_changed_after_sealing_is_refused(tmp_path: Path) -> None:
     (path,) = export(tmp_path, 1)
     with Journal(tmp_path) as journal:
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
     report = json.loads(path.read_text())
     report["transportEmissions"]["kgCO2e"] = 1
     path.write_text(json.dumps(report))
@@ -184,7 +186,7 @@ def test_report_changed_after_sealing_is_refused(tmp_path: Path) -> None:
         Journal(tmp_path) as journal,
         pytest.raises(InputError, match="changed after it was sealed"),
     ):
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
 
 
 def test_bad_report_names_file_and_path_and_seals_nothing(tmp_path: Path) -> None:
@@ -193,7 +195,7 @@ def test_bad_report_names_file_and_path_and_seals_nothing(tmp_path: Path) -> Non
     bad["shipment"]["sscc"] = "123"
     paths[2].write_text(json.dumps(bad))
     with Journal(tmp_path) as journal, pytest.raises(InputError) as caught:
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
     assert "1 of 3 report files" in str(caught.value)
     assert f"{paths[2]}: invalid report" in str(caught.value)
     assert "$.shipment.sscc" in str(caught.value)
@@ -203,7 +205,7 @@ def test_bad_report_names_file_and_path_and_seals_nothing(tmp_path: Path) -> Non
 def test_torn_last_line_is_dropped(tmp_path: Path) -> None:
     export(tmp_path, 2)
     with Journal(tmp_path) as journal:
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
     path = tmp_path / ".bci-journal" / "journal.jsonl"
     with path.open("a") as handle:
         handle.write('{"file": "r00.json", "status": "se')
@@ -245,7 +247,7 @@ def test_pending_transaction_is_awaited_not_sent_again(tmp_path: Path) -> None:
     export(tmp_path, 2)
     chain = FakeChain(automine=False)
     with Journal(tmp_path) as journal:
-        entries = prepare(tmp_path, journal)
+        entries = prepare(tmp_path, journal, ORG)
         # An earlier run sent the first report and died; its transaction is still pending.
         signed = chain.sign_anchor(entries[0].root, 2_000, b"", 0)
         entries[0].status, entries[0].tx = Status.SENT, signed.hash
@@ -259,7 +261,7 @@ def test_a_duplicate_refused_as_already_known_is_not_a_failure(tmp_path: Path) -
     export(tmp_path, 1)
     chain = FakeChain(automine=False)
     with Journal(tmp_path) as journal:
-        (entry,) = prepare(tmp_path, journal)
+        (entry,) = prepare(tmp_path, journal, ORG)
         lost = chain.sign_anchor(entry.root, 2_000, b"", 0)
         entry.status, entry.tx = Status.SENT, lost.hash
         journal.record(entry)
@@ -285,7 +287,7 @@ def test_missing_approvals_send_nothing(tmp_path: Path) -> None:
         raise InputError("no approval files given")
 
     with Journal(tmp_path) as journal, pytest.raises(InputError, match="no approval files"):
-        anchor_entries(prepare(tmp_path, journal), chain, journal, refuse, FAST)
+        anchor_entries(prepare(tmp_path, journal, ORG), chain, journal, refuse, FAST)
     assert not chain.signed
 
 
@@ -297,21 +299,21 @@ def test_expired_approvals_send_nothing(tmp_path: Path) -> None:
         return signatures(entries, deadline=999)
 
     with Journal(tmp_path) as journal, pytest.raises(InputError, match="approvals expired"):
-        anchor_entries(prepare(tmp_path, journal), chain, journal, expired, FAST)
+        anchor_entries(prepare(tmp_path, journal, ORG), chain, journal, expired, FAST)
     assert not chain.signed
 
 
 def test_single_report_sealed_beside_it_once(tmp_path: Path) -> None:
     (path,) = export(tmp_path, 1)
-    entry = prepare_single(path, None)
+    entry = prepare_single(path, None, ORG)
     assert entry.sealed == tmp_path / "r00.sealed.json"
-    assert prepare_single(path, None).root == entry.root
-    assert prepare_single(entry.sealed, None).root == entry.root  # a sealed file as is
+    assert prepare_single(path, None, ORG).root == entry.root
+    assert prepare_single(entry.sealed, None, ORG).root == entry.root  # a sealed file as is
     other = tmp_path / "other.json"
     other.write_text(path.read_text().replace(json.loads(path.read_text())["shipment"]["sscc"],
                                               with_gs1_check_digit("0" * 17)))  # fmt: skip
     with pytest.raises(InputError, match="already holds a sealed report"):
-        prepare_single(other, entry.sealed)
+        prepare_single(other, entry.sealed, ORG)
     lines, failed = summarise([])
     assert (lines, failed) == (["0 report(s): nothing to do"], 0)
 
@@ -319,13 +321,13 @@ def test_single_report_sealed_beside_it_once(tmp_path: Path) -> None:
 def test_the_same_report_twice_is_refused(tmp_path: Path) -> None:
     """Sealed twice it would have two roots, and be anchored twice."""
     (path,) = export(tmp_path, 1)
-    sealed = prepare_single(path, None)  # `submit --report` left r00.sealed.json beside it
+    sealed = prepare_single(path, None, ORG)  # `submit --report` left r00.sealed.json beside it
     with Journal(tmp_path) as journal, pytest.raises(InputError, match="hold the same report"):
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
     sealed.sealed.unlink()
     (tmp_path / "copy.json").write_text(path.read_text())
     with Journal(tmp_path) as journal, pytest.raises(InputError, match="hold the same report"):
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
 
 
 def test_a_sent_report_may_not_leave_the_folder(tmp_path: Path) -> None:
@@ -334,4 +336,25 @@ def test_a_sent_report_may_not_leave_the_folder(tmp_path: Path) -> None:
         run(tmp_path, FakeChain(down_after=1))  # r01 journaled as sent, then the node was gone
     paths[1].unlink()
     with Journal(tmp_path) as journal, pytest.raises(InputError, match=r"r01\.json left"):
-        prepare(tmp_path, journal)
+        prepare(tmp_path, journal, ORG)
+
+
+def test_a_report_is_sealed_for_the_submitting_organisation(tmp_path: Path) -> None:
+    """The root commits to the organisation: a sealed file of another one is refused."""
+    (path,) = export(tmp_path, 1)
+    entry = prepare_single(path, None, ORG)
+    assert load_sealed_report(entry.sealed).organisation == ORG
+    with pytest.raises(InputError, match="sealed for organisation KR-EORI-KR1234567890123, not"):
+        prepare_single(entry.sealed, None, OTHER_ORG)
+    with pytest.raises(InputError, match="sealed for organisation"):
+        prepare_single(path, None, OTHER_ORG)  # the salts beside it are never thrown away
+
+
+def test_a_journal_serves_one_organisation(tmp_path: Path) -> None:
+    export(tmp_path, 2)
+    with Journal(tmp_path) as journal:
+        entries = prepare(tmp_path, journal, ORG)
+        assert {e.organisation for e in entries} == {ORG}
+        assert {r["organisation"] for r in records(tmp_path)} == {"0x" + ORG.hex()}
+    with Journal(tmp_path) as journal, pytest.raises(InputError, match="one organisation"):
+        prepare(tmp_path, journal, OTHER_ORG)

@@ -53,7 +53,9 @@ def signers(accounts: Any) -> list[Any]:
 
 @pytest.fixture
 def registry(project: Any, governance: Any, pauser: Any) -> Any:
-    return governance.deploy(project.ReportRegistry, governance, pauser)
+    """The registry with `governance` as admin too (the timelocked set-up is in
+    test_governance.py), deployed by `governance`."""
+    return governance.deploy(project.ReportRegistry, governance, governance, pauser)
 
 
 @pytest.fixture
@@ -69,6 +71,10 @@ def org(registry: Any, governance: Any, signers: list[Any], submitter: Any) -> b
     return ORG
 
 
+#: Messages signed by an organisation's signers: each names its signer.
+SIGNER_MESSAGES = ("Approval", "Revocation", "OrganisationUpdate")
+
+
 def approval(
     org: bytes,
     report: bytes,
@@ -76,6 +82,7 @@ def approval(
     version: int = 1,
     deadline: int = FAR_FUTURE,
 ) -> dict[str, Any]:
+    """An `Approval` message without its signer (`sign_as` / `approvals` add it)."""
     return {
         "organisation": org,
         "report": report,
@@ -85,22 +92,50 @@ def approval(
     }
 
 
+def for_signer(account: Any, primary_type: str, message: dict[str, Any]) -> dict[str, Any]:
+    """`message` naming `account` as its signer, unless it already names one."""
+    if primary_type not in SIGNER_MESSAGES or "signer" in message:
+        return message
+    address = account if isinstance(account, str) else account.address
+    return {"signer": address, **message}
+
+
 @pytest.fixture
 def sign_as(domain: Domain) -> Callable[..., SignedApproval]:
+    """Sign a message as an Ape test account (naming it as the signer)."""
+
     def _sign(
         account: Any, primary_type: str, message: dict[str, Any], on_domain: Domain | None = None
     ) -> SignedApproval:
-        return sign(account.private_key, on_domain or domain, primary_type, message)
+        return sign(
+            account.private_key,
+            on_domain or domain,
+            primary_type,
+            for_signer(account, primary_type, message),
+        )
 
     return _sign
 
 
 @pytest.fixture
-def approvals(sign_as: Callable[..., SignedApproval]) -> Callable[..., bytes]:
-    """Blob of approvals from `who` for a message."""
+def approvals(registry: Any, sign_as: Callable[..., SignedApproval]) -> Callable[..., bytes]:
+    """Blob of approvals from `who` for a message, each naming its signer.
 
-    def _blob(who: Sequence[Any], message: dict[str, Any], primary_type: str = "Approval") -> bytes:
-        return pack(sign_as(a, primary_type, message) for a in who)
+    Slots come from the organisation's current signer list (`order` overrides
+    it, e.g. for an organisation that is not registered).
+    """
+
+    def _blob(
+        who: Sequence[Any],
+        message: dict[str, Any],
+        primary_type: str = "Approval",
+        order: Sequence[str] | None = None,
+    ) -> bytes:
+        if order is None:
+            order = [str(a) for a in registry.organisation(message["organisation"]).signers]
+            if not order:
+                order = [a.address for a in who]
+        return pack((sign_as(a, primary_type, message) for a in who), order)
 
     return _blob
 
@@ -196,15 +231,20 @@ def attest_args(
     evidence: bytes = EVIDENCE,
     verified_at: int | None = None,
     expires_at: int | None = None,
+    organisation: bytes = ORG,
 ) -> list[Any]:
-    """Arguments of `attest`: a pass on every field, verified a day ago, for a year."""
+    """Arguments of `attest(organisation, report, ...)`: a pass on every field of
+    ORG's report, verified a day ago, for half a year (inside the `accredit`
+    fixture's one-year accreditation). The attestation tests' own helpers are
+    in `test_attestation_support.py`."""
     return [
+        organisation,
         report,
         verdict,
         fields,
         evidence,
         now - DAY if verified_at is None else verified_at,
-        now + YEAR if expires_at is None else expires_at,
+        now + YEAR // 2 if expires_at is None else expires_at,
     ]
 
 
@@ -212,9 +252,12 @@ def attestation_msg(
     verifier: Any, report: bytes, now: int, nonce: int = 0, deadline: int = FAR_FUTURE, **terms: Any
 ) -> dict[str, Any]:
     """An `Attestation` message with the `attest_args` defaults."""
-    report_, verdict, fields, evidence, verified_at, expires_at = attest_args(report, now, **terms)
+    organisation, report_, verdict, fields, evidence, verified_at, expires_at = attest_args(
+        report, now, **terms
+    )
     return attestation_message(
         verifier=verifier.address,
+        organisation=organisation,
         report=report_,
         verdict=verdict,
         fields=fields,

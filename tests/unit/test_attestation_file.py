@@ -17,6 +17,7 @@ from bci_registry.attestations import (
     AttestationFileError,
     SignedAttestation,
     attestation_message,
+    cancellation_message,
     dumps,
     free_nonces,
     from_signature,
@@ -31,11 +32,13 @@ from bci_registry.attestations import (
     typed_data_json,
 )
 from bci_registry.eip712 import digest
+from bci_registry.signatures import compact
 from conftest import DAY, YEAR
 
 KEY = keccak(text="bci-registry test key: verifier")  # derived here, holds nothing
 OTHER_KEY = keccak(text="bci-registry test key: someone else")
 VERIFIER = Account.from_key(KEY).address
+ORGANISATION = b"acme-cells".ljust(32, b"\0")
 DOMAIN = AttestationDomain(84532, to_checksum_address("0x" + "ab" * 20))
 NOW = 1_750_000_000
 
@@ -43,6 +46,7 @@ NOW = 1_750_000_000
 def message(**change: Any) -> dict[str, Any]:
     terms = {
         "verifier": VERIFIER,
+        "organisation": ORGANISATION,
         "report": keccak(text="report"),
         "verdict": 1,
         "fields": 0b1010,
@@ -71,22 +75,39 @@ def test_round_trip_through_a_file(tmp_path: Path) -> None:
         VERIFIER,
     )
     assert data["message"]["report"] == "0x" + keccak(text="report").hex()
-    assert len(bytes.fromhex(data["signature"][2:])) == 64 and data["wallet"] is False
+    assert data["message"]["organisation"] == "0x" + ORGANISATION.hex()
+    # One signature encoding across files: the 65-byte r || s || v form.
+    assert len(bytes.fromhex(data["signature"][2:])) == 65 and data["wallet"] is False
     loaded = load(path, expected=DOMAIN, now=NOW)
     assert loaded == signed
+    # Made compact (EIP-2098) only when sending.
     assert loaded.call_args() == (
-        VERIFIER, keccak(text="report"), 1, 0b1010, keccak(text="certificate"), NOW - DAY,
-        NOW + YEAR, 7, NOW + DAY, signed.signature,
+        VERIFIER, ORGANISATION, keccak(text="report"), 1, 0b1010, keccak(text="certificate"),
+        NOW - DAY, NOW + YEAR, 7, NOW + DAY, compact(signed.signature),
     )  # fmt: skip
+    assert len(loaded.wire_signature) == 64
 
 
 def test_revocation_round_trip() -> None:
     revocation = revocation_message(
-        verifier=VERIFIER, report=keccak(text="r"), attested_at=NOW, reason=2, nonce=1, deadline=NOW
-    )
+        verifier=VERIFIER, organisation=ORGANISATION, report=keccak(text="r"), attested_at=NOW,
+        reason=2, nonce=1, deadline=NOW,
+    )  # fmt: skip
     signed = sign(KEY, DOMAIN, "AttestationRevocation", revocation)
     assert loads(dumps(signed)) == signed
-    assert signed.call_args()[2:4] == (NOW, 2)
+    assert signed.call_args()[1:5] == (ORGANISATION, keccak(text="r"), NOW, 2)
+
+
+def test_nonce_cancellation_round_trip() -> None:
+    cancellation = cancellation_message(verifier=VERIFIER, below=12, deadline=NOW)
+    signed = sign(KEY, DOMAIN, "NonceCancellation", cancellation)
+    assert loads(dumps(signed)) == signed
+    assert signed.call_args() == (VERIFIER, 12, NOW, compact(signed.signature))
+    data = signed.to_json()
+    data["message"]["below"] = 0
+    with pytest.raises(AttestationFileError, match="must be 1 to") as caught:
+        parse(data)
+    assert caught.value.where == "message.below"
 
 
 def test_typed_data_json_is_what_wallets_sign() -> None:
@@ -137,7 +158,7 @@ def test_wallet_file_keeps_the_wallets_signature() -> None:
 @pytest.mark.parametrize(
     ("change", "where", "problem"),
     [
-        ({"format": "bci-attestation/2"}, "format", "expected 'bci-attestation/1'"),
+        ({"format": "bci-attestation/1"}, "format", "expected 'bci-attestation/2'"),
         ({"chainId": 0}, "chainId", "positive"),
         ({"chainId": True}, "chainId", "must be an integer"),
         ({"chainId": "84532"}, "chainId", "must be an integer"),
@@ -150,10 +171,12 @@ def test_wallet_file_keeps_the_wallets_signature() -> None:
         ({"signature": "abcd"}, "signature", "0x-prefixed hex"),
         ({"signature": "0xzz"}, "signature", "not hex"),
         (
-            {"signature": "0x" + "11" * 65},
+            {"signature": "0x" + "11" * 64},
             "signature",
-            r"EOA \(EIP-2098 compact\) signature is 64 bytes",
+            r"65-byte r \|\| s \|\| v form .* 64-byte EIP-2098 compact one",
         ),
+        ({"signature": "0x" + "11" * 66}, "signature", "EOA signature is 65 bytes"),
+        ({"signature": "0x" + "11" * 65}, "signature", "v must be 27 or 28"),
     ],
 )
 def test_file_errors_name_the_problem(change: dict[str, Any], where: str, problem: str) -> None:
@@ -170,6 +193,8 @@ def test_file_errors_name_the_problem(change: dict[str, Any], where: str, proble
         ("fields", 0, "non-zero 12-bit field mask"),
         ("fields", 0x1000, "non-zero 12-bit field mask"),
         ("report", "0x" + "00" * 32, "report root is zero"),
+        ("organisation", "0x" + "00" * 32, "organisation id is zero"),
+        ("organisation", "0x" + "11" * 31, "32 bytes"),
         ("report", "0x" + "11" * 31, "32 bytes"),
         ("evidence", 5, "0x-prefixed hex"),
         ("verifiedAt", 0, "verification time is zero"),
@@ -221,8 +246,10 @@ def test_tampered_message_or_foreign_signature_detected() -> None:
 def test_high_s_refused() -> None:
     data = signed_json()
     raw = bytes.fromhex(data["signature"][2:])
-    half = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-    data["signature"] = "0x" + (raw[:32] + (half + 1).to_bytes(32, "big")).hex()
+    n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    # The malleable twin of a valid signature: (r, n - s, other v).
+    twin = n - int.from_bytes(raw[32:64], "big")
+    data["signature"] = "0x" + (raw[:32] + twin.to_bytes(32, "big") + bytes([55 - raw[64]])).hex()
     with pytest.raises(AttestationFileError, match="upper half"):
         parse(data)
 
@@ -257,8 +284,16 @@ def test_builder_refuses_bad_terms_before_signing() -> None:
         message(fields=0)
     with pytest.raises(AttestationFileError, match=r"message\.reason"):
         revocation_message(
-            verifier=VERIFIER, report=keccak(text="r"), attested_at=1, reason=0, nonce=0, deadline=1
-        )
+            verifier=VERIFIER, organisation=ORGANISATION, report=keccak(text="r"), attested_at=1,
+            reason=0, nonce=0, deadline=1,
+        )  # fmt: skip
+    with pytest.raises(AttestationFileError, match=r"message\.attestedAt"):
+        revocation_message(
+            verifier=VERIFIER, organisation=ORGANISATION, report=keccak(text="r"), attested_at=0,
+            reason=1, nonce=0, deadline=1,
+        )  # fmt: skip
+    with pytest.raises(AttestationFileError, match=r"message\.organisation"):
+        message(organisation=bytes(32))
 
 
 def test_free_nonces() -> None:

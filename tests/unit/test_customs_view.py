@@ -7,40 +7,42 @@ from eth_account import Account
 from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_attestation_support import (
+    DAY,
+    EVIDENCE,
+    FAR_FUTURE,
+    ORG,
+    REPORT,
+    VERIFIER_ID,
+    att_args,
+    att_msg,
+)
 
 from bci_registry.attestations import AttestationDomain
 from bci_registry.attestations import sign as sign_message
 from bci_registry.audit import rebuild
-from conftest import (
-    DAY,
-    EVIDENCE,
-    FAR_FUTURE,
-    REPORT,
-    VERIFIER_ID,
-    YEAR,
-    approval,
-    attest_args,
-    attestation_msg,
-    contract_events,
-)
+from conftest import YEAR, approval, contract_events
 
 ANCHORED, SUPERSEDED = 2, 3
 
 
 def test_unknown_report(attestation_registry: Any, registry: Any, chain: Any) -> None:
-    view = attestation_registry.customs_view(keccak(text="nobody anchored this"))
+    view = attestation_registry.customs_view(ORG, keccak(text="nobody anchored this"))
     assert view.report.state == 0
     assert list(view.attestations) == []
-    assert view.complete
+    assert (view.accepted, view.report.paused) == (False, False)
     assert view.checked_at == chain.blocks.head.timestamp
 
 
 def test_report_status_is_the_registrys(
     attestation_registry: Any, registry: Any, accredited: Any, anchored: bytes, chain: Any
 ) -> None:
-    attestation_registry.attest(*attest_args(anchored, chain.pending_timestamp), sender=accredited)
-    view = attestation_registry.customs_view(anchored)
-    assert tuple(view.report) == tuple(registry.report_status(anchored))
+    attestation_registry.attest(
+        *att_args(ORG, anchored, chain.pending_timestamp), sender=accredited
+    )
+    view = attestation_registry.customs_view(ORG, anchored)
+    assert tuple(view.report) == tuple(registry.report_status(ORG, anchored))
+    assert view.accepted
     assert view.report.state == ANCHORED
 
 
@@ -62,15 +64,15 @@ def test_every_attestation_with_its_validity(
     accredit(bystander)
     fraud = accounts.generate_test_account()  # relayed: needs no funds
     accredit(fraud)
-    attestation_registry.attest(*attest_args(anchored, now, fields=0b11), sender=accredited)
-    attestation_registry.attest(*attest_args(anchored, now, verdict=2), sender=verifier2)
-    attestation_registry.revoke_attestation(anchored, 2, sender=verifier2)
-    signed = sign_attestation(fraud, attestation_msg(fraud, anchored, now, verdict=3))
+    attestation_registry.attest(*att_args(ORG, anchored, now, fields=0b11), sender=accredited)
+    attestation_registry.attest(*att_args(ORG, anchored, now, verdict=2), sender=verifier2)
+    attestation_registry.revoke_attestation(ORG, anchored, 2, sender=verifier2)
+    signed = sign_attestation(fraud, att_msg(fraud, ORG, anchored, now, verdict=3))
     made = attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider).timestamp
     attestation_registry.suspend_verifier_for_cause(fraud, made, sender=governance)
 
-    view = attestation_registry.customs_view(anchored)
-    assert view.complete
+    view = attestation_registry.customs_view(ORG, anchored)
+    assert view.accepted  # the first is a valid pass
     assert view.checked_at == chain.blocks.head.timestamp
     rows = [
         (
@@ -92,43 +94,30 @@ def test_every_attestation_with_its_validity(
     assert bytes(view.attestations[0].verifier_id) == VERIFIER_ID
     assert bytes(view.attestations[1].verifier_id) == keccak(text="verifier:2")
     assert view.attestations[1].revocation_reason == 2
-    assert list(attestation_registry.attestations(anchored, 0)) == list(view.attestations)
-    assert list(attestation_registry.attestations(anchored, 3)) == [view.attestations[2]]
+    assert all(
+        (bytes(a.organisation), bytes(a.report)) == (ORG, anchored) for a in view.attestations
+    )
+    assert list(attestation_registry.attestations(ORG, anchored)) == list(view.attestations)
 
 
 def test_superseded_report_keeps_its_attestations_visible(
     attestation_registry: Any, registry: Any, accredited: Any, anchored: bytes, org: bytes,
     signers: list[Any], approvals: Any, outsider: Any, chain: Any,
 ) -> None:  # fmt: skip
-    attestation_registry.attest(*attest_args(anchored, chain.pending_timestamp), sender=accredited)
+    attestation_registry.attest(
+        *att_args(ORG, anchored, chain.pending_timestamp), sender=accredited
+    )
     correction = keccak(text="report:1-corrected")
     registry.anchor_correction(
         org, correction, anchored, FAR_FUTURE,
         approvals(signers[:2], approval(org, correction, anchored)), sender=outsider,
     )  # fmt: skip
-    view = attestation_registry.customs_view(anchored)
+    view = attestation_registry.customs_view(ORG, anchored)
     # The attestation itself is still valid; the report is not current: customs sees both.
     assert (view.report.state, bytes(view.report.superseded_by)) == (SUPERSEDED, correction)
     assert view.attestations[0].valid
-    assert list(attestation_registry.customs_view(correction).attestations) == []
-
-
-def test_more_attestations_than_one_page(
-    attestation_registry: Any, accounts: Any, accredit: Callable[..., Any], anchored: bytes,
-    outsider: Any, sign_attestation: Any, chain: Any,
-) -> None:  # fmt: skip
-    now = chain.pending_timestamp
-    page = attestation_registry.MAX_ATTESTATIONS()
-    for _ in range(page + 1):
-        verifier = accounts.generate_test_account()
-        accredit(verifier)
-        signed = sign_attestation(verifier, attestation_msg(verifier, anchored, now))
-        attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider)
-    view = attestation_registry.customs_view(anchored)
-    assert (len(view.attestations), view.complete) == (page, False)
-    rest = attestation_registry.attestations(anchored, view.attestations[-1].verifier_index + 1)
-    assert [a.verifier_index for a in rest] == [page + 1]
-    assert all(a.valid for a in [*view.attestations, *rest])
+    assert not view.accepted  # valid attestations, but the report is not current
+    assert list(attestation_registry.customs_view(ORG, correction).attestations) == []
 
 
 @settings(
@@ -150,10 +139,10 @@ def test_validity_matches_the_rules(
     with chain.isolate():
         now = chain.pending_timestamp
         made = attestation_registry.attest(
-            *attest_args(anchored, now, expires_at=now + lifetime), sender=accredited
+            *att_args(ORG, anchored, now, expires_at=now + lifetime), sender=accredited
         ).timestamp
         if revoke:
-            attestation_registry.revoke_attestation(anchored, 1, sender=accredited)
+            attestation_registry.revoke_attestation(ORG, anchored, 1, sender=accredited)
         if cutoff is not None:
             chain.pending_timestamp = max(chain.pending_timestamp, made + 3)
             attestation_registry.suspend_verifier_for_cause(
@@ -161,7 +150,7 @@ def test_validity_matches_the_rules(
             )
         chain.pending_timestamp = max(chain.pending_timestamp, made + wait)
         chain.mine()
-        checked = attestation_registry.customs_view(anchored)
+        checked = attestation_registry.customs_view(ORG, anchored)
         status = checked.attestations[0]
         invalidated = cutoff is not None and cutoff <= 0
         expired = checked.checked_at >= now + lifetime
@@ -186,20 +175,23 @@ def test_state_rebuilt_from_logs_matches_views(
     accredit(verifier2, scope=0b1111, valid_until=now + DAY)
     relayed = Account.create()  # a throwaway key, never printed
     accredit(relayed.address, scope=0b1)
-    attestation_registry.attest(*attest_args(REPORT, now), sender=accredited)
-    attestation_registry.attest(*attest_args(other, now, fields=0b101), sender=accredited)
-    attestation_registry.attest(*attest_args(REPORT, now, fields=0b10, verdict=3), sender=verifier2)
+    attestation_registry.attest(*att_args(ORG, REPORT, now), sender=accredited)
+    attestation_registry.attest(*att_args(ORG, other, now, fields=0b101), sender=accredited)
+    attestation_registry.attest(
+        *att_args(ORG, REPORT, now, fields=0b10, verdict=3, expires_at=now + DAY), sender=verifier2
+    )
     attestation_registry.extend_accreditation(verifier2, now + YEAR, sender=governance)
     for nonce, root in ((1, REPORT), (0, other)):
-        message = attestation_msg(relayed, root, now, nonce=nonce, fields=0b1)
+        message = att_msg(relayed, ORG, root, now, nonce=nonce, fields=0b1)
         signed = sign_message(relayed.key, att_domain, "Attestation", message)
         attestation_registry.attest_by_signature(*signed.call_args(), sender=outsider)
     attestation_registry.attest(
-        *attest_args(REPORT, now, evidence=EVIDENCE[::-1]), sender=accredited
+        *att_args(ORG, REPORT, now, evidence=EVIDENCE[::-1]), sender=accredited
     )
-    attestation_registry.revoke_attestation(other, 3, sender=accredited)
+    attestation_registry.revoke_attestation(ORG, other, 3, sender=accredited)
     attestation_registry.suspend_verifier(verifier2, sender=governance)
     attestation_registry.suspend_verifier_for_cause(relayed.address, now, sender=governance)
+    attestation_registry.cancel_nonces(5, sender=accredited)  # NoncesCancelled replays too
 
     state = rebuild(contract_events(attestation_registry, chain))
     verifiers, records = state.verifiers, state.attestations
@@ -215,7 +207,8 @@ def test_state_rebuilt_from_logs_matches_views(
         assert view.nonce_base == model.nonce_base
         assert view.used_nonces == sum(1 << (n - model.nonce_base) for n in model.used_nonces)
     assert len(records) == 5
-    for (root, address), model in records.items():
-        view = attestation_registry.attestation(root, address)
+    for (org_id, root, address), model in records.items():
+        view = attestation_registry.attestation(org_id, root, address)
         expected = {k: v for k, v in vars(model).items() if k != "evidence"}
-        assert {name: getattr(view, name) for name in expected} == expected
+        got = {name: getattr(view, name) for name in expected}
+        assert got | {"verifier_id": bytes(view.verifier_id)} == expected

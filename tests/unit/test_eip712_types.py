@@ -14,6 +14,7 @@ from bci_registry.eip712 import TYPES, type_hash
         ("Approval", "APPROVAL_TYPEHASH"),
         ("Revocation", "REVOCATION_TYPEHASH"),
         ("OrganisationUpdate", "ORGANISATION_UPDATE_TYPEHASH"),
+        ("BatchApproval", "BATCH_APPROVAL_TYPEHASH"),
     ],
 )
 def test_type_hashes_match_contract(registry: Any, primary_type: str, constant: str) -> None:
@@ -39,6 +40,7 @@ def test_every_python_type_is_checked() -> None:
         "Approval",
         "Revocation",
         "OrganisationUpdate",
+        "BatchApproval",
         "Attestation",
         "AttestationRevocation",
         "NonceCancellation",

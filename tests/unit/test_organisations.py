@@ -123,7 +123,7 @@ def test_update_with_threshold_signatures(
     registry.submit(org, REPORT, bytes(32), sender=outsider)
     # signers[0] was removed: it can no longer approve.
     with ape.reverts("registry: caller is not a signer"):
-        registry.approve(REPORT, sender=signers[0])
+        registry.approve(org, REPORT, bytes(32), sender=signers[0])
 
 
 def test_update_replay_is_stale(
@@ -133,8 +133,8 @@ def test_update_replay_is_stale(
     blob = approvals(signers[:2], update_message(org, members, 3, []), "OrganisationUpdate")
     registry.update_organisation(org, members, 3, [], FAR_FUTURE, blob, sender=outsider)
     # The signatures name signer-set version 1; the set is now version 2, so
-    # they recover to strangers and the replay is refused.
-    with ape.reverts():
+    # they no longer match their signers' messages and the replay is refused.
+    with ape.reverts("registry: invalid signature"):
         registry.update_organisation(org, members, 3, [], FAR_FUTURE, blob, sender=outsider)
     assert registry.organisation(org).signer_set_version == 2
 
@@ -147,8 +147,8 @@ def test_update_below_threshold_or_tampered_refused(
     with ape.reverts("registry: approvals below threshold"):
         registry.update_organisation(org, members, 1, [], FAR_FUTURE, one, sender=outsider)
     two = approvals(signers[:2], update_message(org, members, 1, []), "OrganisationUpdate")
-    # Signed threshold 1, submitted threshold 2: the recovered signers are strangers.
-    with ape.reverts():
+    # Signed threshold 1, submitted threshold 2: the signatures do not match.
+    with ape.reverts("registry: invalid signature"):
         registry.update_organisation(org, members, 2, [], FAR_FUTURE, two, sender=outsider)
 
 
@@ -175,7 +175,7 @@ def test_suspend_and_reinstate(
     tx = registry.reinstate_organisation(org, sender=governance)
     assert tx.events.filter(registry.OrganisationReinstated)[0].organisation == org
     registry.anchor(org, REPORT, FAR_FUTURE, blob, sender=outsider)
-    assert registry.report_status(REPORT).state == 2
+    assert registry.report_status(org, REPORT).state == 2
 
 
 def test_suspend_refusals(
@@ -191,3 +191,37 @@ def test_suspend_refusals(
         registry.suspend_organisation(org, sender=governance)
     with ape.reverts("registry: unknown organisation"):
         registry.suspend_organisation(OTHER_ORG, sender=governance)
+
+
+def test_signer_slots_follow_the_new_set(
+    registry: Any, org: bytes, signers: list[Any], approvals: Any, outsider: Any
+) -> None:
+    """After an update, slot k is the k-th new signer; old slots beyond the set are empty."""
+    members = [signers[4].address, signers[0].address]
+    blob = approvals(signers[:2], update_message(org, members, 1, []), "OrganisationUpdate")
+    registry.update_organisation(org, members, 1, [], FAR_FUTURE, blob, sender=outsider)
+    # signers[4] now approves in slot 1.
+    registry.anchor(
+        org, REPORT, FAR_FUTURE, approvals([signers[4]], approval(org, REPORT, version=2)),
+        sender=outsider,
+    )  # fmt: skip
+    assert registry.report_status(org, REPORT).approvers == 0b01
+    # A signature from a removed signer placed in the vacated slot 3 is refused.
+    other = keccak(text="report:other")
+    stale = approvals([signers[2]], approval(org, other, version=2), order=[
+        signers[0].address, signers[1].address, signers[2].address,
+    ])  # fmt: skip
+    with ape.reverts("registry: no signer in that slot"):
+        registry.anchor(org, other, FAR_FUTURE, stale, sender=outsider)
+
+
+def test_update_message_names_each_signer(
+    registry: Any, org: bytes, signers: list[Any], sign_as: Any, outsider: Any
+) -> None:
+    """One signer's update signature cannot be presented for another seat."""
+    members = [s.address for s in signers[:3]]
+    signed = sign_as(signers[0], "OrganisationUpdate", update_message(org, members, 1, []))
+    entry = signed.entry(1)
+    twice = entry + bytes([2]) + entry[1:]
+    with ape.reverts("registry: invalid signature"):
+        registry.update_organisation(org, members, 1, [], FAR_FUTURE, twice, sender=outsider)

@@ -1,8 +1,10 @@
-"""Pausing stops every state change and no read."""
+"""Pausing stops every action that adds trust; every action that only reduces trust still works."""
 
+from collections.abc import Callable
 from typing import Any
 
 import ape
+from eth_utils import keccak
 
 from conftest import FAR_FUTURE, OTHER_ORG, REPORT, approval
 
@@ -27,7 +29,7 @@ def test_pause_roles(
     assert registry.paused()
 
 
-def test_pause_stops_every_state_change(
+def test_pause_stops_every_action_that_adds_trust(
     registry: Any,
     governance: Any,
     pauser: Any,
@@ -40,47 +42,78 @@ def test_pause_stops_every_state_change(
     blob = approvals(signers[:2], approval(org, REPORT))
     registry.submit(org, REPORT, bytes(32), sender=submitter)
     registry.pause(sender=pauser)
-    calls = [
+    calls: list[Callable[[], Any]] = [
         lambda: registry.register_organisation(OTHER_ORG, [signers[0]], 1, [], sender=governance),
         lambda: registry.update_organisation(
             org, [signers[0]], 1, [], FAR_FUTURE, blob, sender=outsider
         ),
-        lambda: registry.suspend_organisation(org, sender=governance),
         lambda: registry.reinstate_organisation(org, sender=governance),
         lambda: registry.anchor(org, REPORT, FAR_FUTURE, blob, sender=outsider),
         lambda: registry.anchor_correction(org, REPORT, REPORT, FAR_FUTURE, blob, sender=outsider),
         lambda: registry.submit(org, REPORT, bytes(32), sender=submitter),
-        lambda: registry.approve(REPORT, sender=signers[0]),
-        lambda: registry.approve_with_signatures(REPORT, FAR_FUTURE, blob, sender=outsider),
-        lambda: registry.revoke(REPORT, 1, FAR_FUTURE, blob, sender=outsider),
-        lambda: registry.revoke_for_cause(REPORT, 1, sender=governance),
+        lambda: registry.approve(org, REPORT, bytes(32), sender=signers[0]),
+        lambda: registry.approve_with_signatures(org, REPORT, FAR_FUTURE, blob, sender=outsider),
     ]
     for call in calls:
         with ape.reverts(PAUSED):
             call()
-    # Reads keep working.
-    assert registry.report_status(REPORT).state == 1
+    # Reads keep working, and customs sees the pause.
+    status = registry.report_status(org, REPORT)
+    assert (status.state, status.paused) == (1, True)
     assert registry.organisation(org).status == 1
     with ape.reverts("pausable: contract is paused"):
         registry.pause(sender=pauser)
     registry.unpause(sender=governance)
-    registry.approve(REPORT, sender=signers[0])
+    assert not registry.report_status(org, REPORT).paused
+    registry.approve(org, REPORT, bytes(32), sender=signers[0])
 
 
-def test_roles_at_deployment(registry: Any, governance: Any, pauser: Any, outsider: Any) -> None:
-    admin = registry.DEFAULT_ADMIN_ROLE()
-    assert registry.hasRole(admin, governance)
-    assert registry.hasRole(registry.GOVERNANCE_ROLE(), governance)
-    assert registry.hasRole(registry.PAUSER_ROLE(), pauser)
-    assert not registry.hasRole(registry.GOVERNANCE_ROLE(), pauser)
-    assert not registry.hasRole(admin, outsider)
+def revocation(org: bytes, report: bytes, reason: int) -> dict[str, Any]:
+    return {
+        "organisation": org,
+        "report": report,
+        "reason": reason,
+        "signerSetVersion": 1,
+        "deadline": FAR_FUTURE,
+    }
 
 
-def test_deployer_keeps_no_role_when_governance_is_another_account(
-    project: Any, outsider: Any, governance: Any
+def test_trust_can_be_withdrawn_while_paused(
+    registry: Any,
+    governance: Any,
+    pauser: Any,
+    org: bytes,
+    signers: list[Any],
+    approvals: Any,
+    submitter: Any,
+    outsider: Any,
 ) -> None:
-    registry = outsider.deploy(project.ReportRegistry, governance, "0x" + "00" * 20)
-    assert not registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), outsider)
-    assert registry.hasRole(registry.DEFAULT_ADMIN_ROLE(), governance)
-    with ape.reverts("registry: governance is the zero address"):
-        outsider.deploy(project.ReportRegistry, "0x" + "00" * 20, outsider)
+    """Issue 8 point 6: on the old contract each of these reverted with "contract is paused"."""
+    registry.anchor(
+        org, REPORT, FAR_FUTURE, approvals(signers[:2], approval(org, REPORT)), sender=outsider
+    )
+    registry.submit(org, REPORT_2, bytes(32), sender=submitter)
+    registry.pause(sender=pauser)
+    # The organisation revokes its own report by signatures.
+    tx = registry.revoke(
+        org,
+        REPORT,
+        3,
+        FAR_FUTURE,
+        approvals(signers[:2], revocation(org, REPORT, 3), "Revocation"),
+        sender=outsider,
+    )
+    assert tx.events.filter(registry.ReportRevoked)[0].reason == 3
+    # Governance revokes for cause and suspends the organisation.
+    registry.revoke_for_cause(org, REPORT_2, 101, sender=governance)
+    registry.suspend_organisation(org, sender=governance)
+    assert registry.report_status(org, REPORT).state == 4
+    assert registry.report_status(org, REPORT_2).state == 4
+    assert registry.organisation(org).status == 2
+    # Role revocation works too: a compromised pauser is removed during the pause.
+    registry.revokeRole(registry.PAUSER_ROLE(), pauser, sender=governance)
+    assert not registry.hasRole(registry.PAUSER_ROLE(), pauser)
+    assert registry.paused()
+
+
+REPORT_2 = keccak(text="report:2")

@@ -1,9 +1,10 @@
 """Regenerate the committed test vectors: ``python tests/vectors/generate.py``.
 
 The vectors let other implementations check theirs against ours: for each sample report,
-fixed salts, every leaf (canonical value, ABI-encoded value, leaf hash), the whole
-OpenZeppelin array tree, the root, and multiproofs for a few field subsets; plus the
-sealed reports and one disclosure per sample as files. Salts are derived from a fixed
+its fixed organisation id, fixed salts, every leaf (the 12 fields and the organisation
+leaf: canonical value, ABI-encoded value, leaf hash), the whole OpenZeppelin array tree,
+the root, and multiproofs for a few field subsets (each with the organisation leaf); plus
+the sealed reports and one disclosure per sample as files. Salts are derived from a fixed
 label so that regenerating gives the same bytes; real sealing uses random salts.
 
 tests/report/test_vectors.py recomputes all of it and compares; a change in any output
@@ -16,12 +17,18 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import encode as abi_encode
-
-from bci_registry.report import REPORT_FIELDS, SealedReport, disclose, field_mask, seal_report
+from bci_registry.registry import organisation_id
+from bci_registry.report import (
+    ORGANISATION_LEAF,
+    REPORT_FIELDS,
+    SealedReport,
+    disclose,
+    field_mask,
+    seal_report,
+)
 from bci_registry.report.files import load_report
 from bci_registry.report.hashing import keccak
-from bci_registry.report.leaves import LEAF_ENCODING, hex32
+from bci_registry.report.leaves import LEAF_ENCODING, encode_value, hex32
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS_DIR = ROOT / "tests" / "vectors"
@@ -34,17 +41,25 @@ SUBSETS: tuple[tuple[str, ...], ...] = (
     REPORT_FIELDS,
 )
 DISCLOSED = ("recycledContent", "shipment", "batteryCarbonFootprint")
+ORGANISATIONS = {
+    # The exporting operator's id (facilityAndOperator.operator.id) as a text id:
+    # UTF-8, zero-padded on the right to 32 bytes.
+    "nmc811-module-kr-to-de": "BPNL00000007KRNM",
+    "lfp-ess-cn-to-jp": "NL862345671",
+    "nca-cells-jp-to-kr": "BPNL00000009JPKC",
+}
 
 
-def vector_salt(sample: str, field: str) -> bytes:
-    """The fixed salt of ``field`` in ``sample``: keccak256 of a readable label."""
-    return keccak(f"bci-registry test vector salt|{sample}|{field}".encode())
+def vector_salt(sample: str, leaf: str) -> bytes:
+    """The fixed salt of leaf ``leaf`` (a field or "organisation") in ``sample``."""
+    return keccak(f"bci-registry test vector salt|{sample}|{leaf}".encode())
 
 
 def sealed_sample(sample: str) -> SealedReport:
-    """The sample report sealed with its fixed vector salts."""
+    """The sample report sealed for its fixed organisation with its fixed vector salts."""
     report = load_report(ROOT / "samples" / f"{sample}.json")
-    return seal_report(report, {name: vector_salt(sample, name) for name in REPORT_FIELDS})
+    salts = {name: vector_salt(sample, name) for name in (*REPORT_FIELDS, ORGANISATION_LEAF)}
+    return seal_report(report, salts, organisation=organisation_id(ORGANISATIONS[sample]))
 
 
 def vector(sample: str) -> dict[str, Any]:
@@ -52,11 +67,11 @@ def vector(sample: str) -> dict[str, Any]:
     sealed = sealed_sample(sample)
     tree = sealed.tree()
     fields = []
-    for leaf in sealed.fields:
+    for leaf in sealed.leaves:
         fields.append(
             {
                 **leaf.to_dict(),
-                "encodedValue": "0x" + abi_encode([leaf.type], [leaf.value]).hex(),
+                "encodedValue": "0x" + encode_value(leaf.type, leaf.value).hex(),
                 "leafHash": hex32(leaf.hash),
             }
         )
@@ -75,6 +90,7 @@ def vector(sample: str) -> dict[str, Any]:
     return {
         "name": sample,
         "report": f"samples/{sample}.json",
+        "organisation": {"text": ORGANISATIONS[sample], "id": sealed.organisation_hex},
         "fields": fields,
         "tree": [hex32(node) for node in tree.tree],
         "root": sealed.root_hex,
@@ -87,13 +103,17 @@ def all_vectors() -> dict[str, Any]:
     return {
         "description": (
             "bci-report/1 field-commitment vectors: each report field is an EAS PrivateData "
-            "leaf (type, name, RFC 8785 value, salt) of an OpenZeppelin StandardMerkleTree "
-            "with leaf encoding [string, string, bytes, bytes32]; the third element is "
-            "abi.encode(['string'], [value]). Salts are fixed test salts."
+            "leaf (type 'string', name, RFC 8785 value, salt) and the exporter's "
+            "organisation id a 13th leaf (type 'bytes32', name 'organisation', the id, salt) "
+            "of an OpenZeppelin StandardMerkleTree with leaf encoding "
+            "[string, string, bytes, bytes32]; the third element is abi.encode([type], "
+            "[value]). Every multiproof includes the organisation leaf. Salts are fixed "
+            "test salts."
         ),
         "schema": "bci-report/1",
         "leafEncoding": list(LEAF_ENCODING),
         "fieldOrder": list(REPORT_FIELDS),
+        "organisationLeaf": {"type": "bytes32", "name": ORGANISATION_LEAF},
         "vectors": [vector(sample) for sample in SAMPLES],
     }
 

@@ -5,15 +5,16 @@ web3.py ``Web3`` (the console's own HTTP connection, or Ape's connected
 ``chain.provider.web3``). ``ChainReader`` checks the node is the manifest's
 chain, then reads:
 
-- one report: ``AttestationRegistry.customs_view(root)``, one ``eth_call``;
+- one report: ``AttestationRegistry.customs_view(organisation, root)``, one
+  ``eth_call`` (a report is identified by its organisation and root together;
+  the view holds every attestation of the report, at most 32);
 - several: ``aggregate3`` of the manifest's multicall contract (or the
   canonical Multicall3 if the manifest names none and the chain has it), one
   ``eth_call`` per ``MAX_BATCH`` reports, every answer from the same block.
 
-Rare cases cost more calls, never a wrong answer: a report with more than 32
-attestations is paged with ``attestations(root, start)``; an answer the
-multicall cut short or could not give is asked again alone; a batch the node
-refuses (e.g. over its ``eth_call`` gas cap) is split in halves.
+Rare cases cost more calls, never a wrong answer: an answer the multicall cut
+short or could not give is asked again alone; a batch the node refuses (e.g.
+over its ``eth_call`` gas cap) is split in halves.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from bci_registry.deployment import Deployment
 
 #: Reports per multicall (the multicall contract's ``MAX_CALLS``).
 MAX_BATCH = 100
-#: Attestations per page of ``customs_view`` / ``attestations`` (``MAX_ATTESTATIONS``).
-PAGE_SIZE = 32
+#: A report's attestations at most (``MAX_ATTESTATIONS``): all are in one view.
+MAX_ATTESTATIONS = 32
 #: Where Multicall3 lives on nearly every public chain (not on anvil or Ape's test chain).
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
 T = TypeVar("T")
+#: A report on chain: (organisation id, root).
+ReportKey = tuple[bytes, bytes]
 
 
 class NodeUnreachable(ChainUnavailable):
@@ -163,26 +166,27 @@ class ChainReader:
 
     # ---------------------------------------------------------------- reads
 
-    def views(self, roots: Sequence[bytes]) -> dict[bytes, CustomsView]:
-        """The customs view of every root: one call for one root, one per batch otherwise."""
-        unique = list(dict.fromkeys(roots))
+    def views(self, reports: Sequence[ReportKey]) -> dict[ReportKey, CustomsView]:
+        """The customs view of every (organisation, root): one call for one report, one per
+        batch otherwise."""
+        unique = list(dict.fromkeys(reports))
         if len(unique) == 1:
-            return {unique[0]: self.view(unique[0])}
+            return {unique[0]: self.view(*unique[0])}
         multicall = self.multicall_address()
         if multicall is None:
-            return {root: self.view(root) for root in unique}
-        out: dict[bytes, CustomsView] = {}
+            return {key: self.view(*key) for key in unique}
+        out: dict[ReportKey, CustomsView] = {}
         for start in range(0, len(unique), self.batch_size):
             out.update(self._batch(multicall, unique[start : start + self.batch_size]))
         return out
 
-    def view(self, root: bytes) -> CustomsView:
-        """One report's customs view: one ``eth_call`` (more only past 32 attestations)."""
+    def view(self, organisation: bytes, root: bytes) -> CustomsView:
+        """One report's customs view: one ``eth_call``."""
         customs_view = function("AttestationRegistry", "customs_view")
-        answer = self.node.call(self.registry, customs_view.encode(root))
+        answer = self.node.call(self.registry, customs_view.encode(organisation, root))
         if not answer:
             self._no_contract(self.registry, "attestation registry")
-        return self._complete(root, customs_view.decode(answer)[0])
+        return CustomsView.from_abi(customs_view.decode(answer)[0])
 
     def multicall_address(self) -> str | None:
         """The manifest's multicall; else Multicall3 if the chain has it; else None."""
@@ -196,17 +200,17 @@ class ChainReader:
 
     # ------------------------------------------------------------ internals
 
-    def _batch(self, multicall: str, roots: list[bytes]) -> dict[bytes, CustomsView]:
+    def _batch(self, multicall: str, roots: list[ReportKey]) -> dict[ReportKey, CustomsView]:
         aggregate3 = function("Multicall", "aggregate3")
         customs_view = function("AttestationRegistry", "customs_view")
-        calls = [(self.registry, True, customs_view.encode(root)) for root in roots]
+        calls = [(self.registry, True, customs_view.encode(*key)) for key in roots]
         try:
             answer = self.node.call(multicall, aggregate3.encode(calls))
         except NodeUnreachable:
             raise
         except ChainUnavailable:
             if len(roots) == 1:
-                return {roots[0]: self.view(roots[0])}
+                return {roots[0]: self.view(*roots[0])}
             half = len(roots) // 2  # e.g. over the node's eth_call gas cap
             return {
                 **self._batch(multicall, roots[:half]),
@@ -220,33 +224,16 @@ class ChainReader:
                 f"the multicall at {multicall} answered {len(results)} results "
                 f"for {len(roots)} calls"
             )
-        out: dict[bytes, CustomsView] = {}
-        for root, result in zip(roots, results, strict=True):
+        out: dict[ReportKey, CustomsView] = {}
+        for key, result in zip(roots, results, strict=True):
             data = bytes(result["returnData"])
             try:
                 if not result["success"] or not data:
                     raise ChainUnavailable("no answer in the batch")
-                out[root] = self._complete(root, customs_view.decode(data)[0])
+                out[key] = CustomsView.from_abi(customs_view.decode(data)[0])
             except ChainUnavailable:
-                out[root] = self.view(root)  # cut short or failed in the batch: ask alone
+                out[key] = self.view(*key)  # cut short or failed in the batch: ask alone
         return out
-
-    def _complete(self, root: bytes, decoded: dict[str, Any]) -> CustomsView:
-        """Page on past the first 32 attestations (only a report with more pays for it)."""
-        more: list[dict[str, Any]] = []
-        if not decoded["complete"]:
-            attestations = function("AttestationRegistry", "attestations")
-            last = decoded["attestations"][-1]
-            while True:
-                data = self.node.call(
-                    self.registry, attestations.encode(root, last["verifier_index"] + 1)
-                )
-                page = attestations.decode(data)[0]
-                more += page
-                if len(page) < PAGE_SIZE:
-                    break
-                last = page[-1]
-        return CustomsView.from_abi(decoded, tuple(more))
 
     def _no_contract(self, address: str, what: str) -> NoReturn:
         raise ChainUnavailable(

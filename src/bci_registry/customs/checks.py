@@ -33,14 +33,16 @@ from bci_registry.report.fields import REPORT_FIELDS, fields_from_mask
 #: The checks in the order they are listed: (id, title).
 CHECKS = (
     ("file", "file proves the root"),
+    ("exporter", "exporter in the proof"),
     ("disclosed_fields", "required fields disclosed"),
-    ("anchored", "anchored"),
+    ("anchored", "anchored by that exporter"),
     ("approvals", "threshold approvals"),
     ("organisation", "organisation active"),
     ("not_revoked", "not revoked"),
     ("not_superseded", "not superseded"),
     ("attestation", "valid attestation"),
     ("delivery", "anchored by delivery"),
+    ("not_paused", "registry not paused"),
 )
 _TITLES = dict(CHECKS)
 _MAX_PROBLEMS_SHOWN = 5
@@ -137,6 +139,12 @@ class ReportVerdict:
             "file": self.evidence.path,
             "kind": self.evidence.kind,
             "root": self.evidence.root_hex,
+            "organisation": (
+                None
+                if self.evidence.organisation is None
+                else "0x" + self.evidence.organisation.hex()
+            ),
+            "paused": self.view.report.paused,
             "verdict": "PASS" if self.passed else "FAIL",
             "checks": [check.to_json() for check in self.checks],
             "delivery": self.delivery.to_json(),
@@ -152,14 +160,16 @@ def judge(
     """Run every check on one report."""
     checks = (
         _file(evidence),
+        _exporter(evidence),
         _disclosed(evidence, policy),
-        _anchored(view),
+        _anchored(evidence, view),
         _approvals(view, policy),
         _organisation(view),
         _not_revoked(view),
         _not_superseded(view),
         _attestation(view, policy),
         _delivery(view, policy, delivery),
+        _not_paused(view, policy),
     )
     return ReportVerdict(evidence=evidence, delivery=delivery, view=view, checks=checks)
 
@@ -182,6 +192,25 @@ def _file(evidence: Evidence) -> Check:
     return Check("file", False, f"it does not prove the root: {'; '.join(shown)}")
 
 
+def _exporter(evidence: Evidence) -> Check:
+    if evidence.organisation is None:
+        return Check(
+            "exporter",
+            False,
+            "the file has no organisation leaf: it does not say which exporter's report it is "
+            "(sealed in the format before organisations were committed to the root?)",
+        )
+    name = organisation_label(evidence.organisation)
+    if not evidence.proves_root:
+        return Check(
+            "exporter", False, f"the file names organisation {name}, but does not prove it"
+        )
+    how = "sealed" if evidence.kind == SEALED else "disclosed"
+    return Check(
+        "exporter", True, f"organisation {name}: its leaf is {how} under the root it proves"
+    )
+
+
 def _disclosed(evidence: Evidence, policy: Policy) -> Check:
     if evidence.kind == SEALED:
         return Check("disclosed_fields", True, "sealed report: every field is in the file")
@@ -195,10 +224,19 @@ def _disclosed(evidence: Evidence, policy: Policy) -> Check:
     return Check("disclosed_fields", True, f"all {count} required fields are disclosed")
 
 
-def _anchored(view: CustomsView) -> Check:
+def _anchored(evidence: Evidence, view: CustomsView) -> Check:
     report = view.report
     if report.state == UNKNOWN:
-        return Check("anchored", False, "the registry does not know this root")
+        if evidence.organisation is None:
+            return Check("anchored", False, "not looked up: the file names no organisation")
+        name = organisation_label(evidence.organisation)
+        return Check(
+            "anchored",
+            False,
+            f"the registry knows no report with this root under organisation {name}, the "
+            "exporter the file's proof names (a report anchored by any other organisation "
+            "does not count)",
+        )
     if report.anchored_at == 0:
         if report.state == PENDING:
             return Check(
@@ -275,6 +313,23 @@ def _not_superseded(view: CustomsView) -> Check:
             "not_superseded", False, f"superseded by {successor}: check that correction instead"
         )
     return Check("not_superseded", True, "no correction supersedes it")
+
+
+def _not_paused(view: CustomsView, policy: Policy) -> Check:
+    if not view.report.paused:
+        return Check("not_paused", True, "the registry is not paused")
+    if policy.fail_when_paused:
+        return Check(
+            "not_paused",
+            False,
+            "the registry is PAUSED by governance (an emergency); the policy fails every "
+            "report while it is (fail_when_paused: true)",
+        )
+    return Check(
+        "not_paused",
+        True,
+        "the registry is PAUSED by governance; the policy accepts that (fail_when_paused: false)",
+    )
 
 
 def shortfalls(attestation: AttestationRecord, policy: Policy) -> list[str]:

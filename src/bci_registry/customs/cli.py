@@ -17,11 +17,13 @@ errors are instant and a check starts no heavier than it must.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-DEFAULT_RPC_URL = "http://127.0.0.1:18545"
+#: The local node (`$BCI_DEVNET_PORT`, default 18545); pass --rpc-url for any other.
+DEFAULT_RPC_URL = f"http://127.0.0.1:{os.environ.get('BCI_DEVNET_PORT') or 18545}"
 
 
 def parser() -> argparse.ArgumentParser:

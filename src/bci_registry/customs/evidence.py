@@ -10,6 +10,7 @@ root it claims is still looked up so that every other reason is shown too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -28,6 +29,7 @@ from bci_registry.report import (
     SealedReportInvalid,
     disclosure_problems,
 )
+from bci_registry.report.fields import ORGANISATION_LEAF
 from bci_registry.report.files import read_text
 
 SEALED = "sealed report"
@@ -46,6 +48,9 @@ class Evidence:
     fields: tuple[str, ...]  # the fields whose values it carries, REPORT_FIELDS order
     problems: tuple[str, ...]  # why it does not prove the root; empty: it does
     delivery_date: str | None = None  # the shipment field's deliveryDate, if carried
+    #: The exporter's organisation id from the file's organisation leaf (proven with
+    #: the root when ``problems`` is empty); None: the file names no organisation.
+    organisation: bytes | None = None
 
     @property
     def root_hex(self) -> str:
@@ -98,9 +103,11 @@ def load_evidence(path: Path) -> Evidence:
     root = bytes.fromhex(claimed[2:])
     leaves = _raw_leaves(obj.get(leaves_key))
     problems: list[str] = []
+    organisation = _raw_organisation(obj.get(leaves_key))
     if kind == SEALED:
         try:
-            SealedReport.from_json(text)  # re-checks every value and recomputes the root
+            # re-checks every value and recomputes the root
+            organisation = SealedReport.from_json(text).organisation
         except SealedReportInvalid as exc:
             problems = [str(p) for p in exc.problems]
     else:
@@ -110,6 +117,9 @@ def load_evidence(path: Path) -> Evidence:
             problems = [str(p) for p in exc.problems]
         else:
             problems = [str(p) for p in disclosure_problems(disclosure, root)]
+            # no organisation leaf: a problem disclosure_problems lists
+            with contextlib.suppress(DisclosureInvalid):
+                organisation = disclosure.organisation
     return Evidence(
         path=str(path),
         kind=kind,
@@ -117,7 +127,20 @@ def load_evidence(path: Path) -> Evidence:
         fields=tuple(name for name in REPORT_FIELDS if name in leaves),
         problems=tuple(problems),
         delivery_date=_delivery_date(leaves.get("shipment")),
+        organisation=organisation,
     )
+
+
+def _raw_organisation(raw: Any) -> bytes | None:
+    """The organisation leaf's id as the file states it (looked up even if unproven)."""
+    if not isinstance(raw, list):
+        return None
+    for leaf in raw:
+        if isinstance(leaf, dict) and leaf.get("name") == ORGANISATION_LEAF:
+            value = leaf.get("value")
+            if isinstance(value, str) and _ROOT.match(value):
+                return bytes.fromhex(value[2:])
+    return None
 
 
 def _raw_leaves(raw: Any) -> dict[str, Any]:

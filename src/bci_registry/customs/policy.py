@@ -9,6 +9,7 @@ docs/customs-verify.md)::
     anchoring_tolerance_seconds: 0
     require_disclosed_fields: false
     accepted_verifiers: []           # verifier ids (0x + 64 hex) or addresses (0x + 40 hex)
+    fail_when_paused: true           # a paused registry fails every report
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class Policy:
     #: Verifiers whose attestations count (ids or addresses, lower-case 0x-hex);
     #: empty: any verifier the registry's governance accredited.
     accepted_verifiers: tuple[str, ...] = ()
+    #: Whether a paused registry fails the check. Governance pauses in an
+    #: emergency (a compromised key, a contract bug): while paused, revocations
+    #: and suspensions still work but the record may be in flux.
+    fail_when_paused: bool = True
 
     @property
     def required_mask(self) -> int:
@@ -72,6 +77,7 @@ class Policy:
             "anchoring_tolerance_seconds": self.anchoring_tolerance_seconds,
             "require_disclosed_fields": self.require_disclosed_fields,
             "accepted_verifiers": list(self.accepted_verifiers),
+            "fail_when_paused": self.fail_when_paused,
         }
 
 
@@ -119,7 +125,7 @@ def policy_from_dict(data: Any, source: str = "policy") -> Policy:
         values["minimum_approvals"] = _integer(
             data["minimum_approvals"], 1, MAX_APPROVALS, f"{source}: minimum_approvals"
         )
-    for key in ("accept_qualified", "require_disclosed_fields"):
+    for key in ("accept_qualified", "require_disclosed_fields", "fail_when_paused"):
         if key in data:
             if not isinstance(data[key], bool):
                 raise CustomsInputError(f"{source}: {key}: expected true or false")

@@ -6,6 +6,7 @@ import json
 
 from bci_registry.customs.checks import CHECKS, ReportVerdict, iso
 from bci_registry.customs.verify import Outcome
+from bci_registry.registry import organisation_label
 
 _TITLE_WIDTH = max(len(title) for _, title in CHECKS)
 
@@ -15,9 +16,16 @@ def report_text(verdict: ReportVerdict) -> str:
     evidence = verdict.evidence
     lines = [
         f"{head}  {evidence.path}",
-        f"      {evidence.kind}, root {evidence.root_hex}",
+        f"      {evidence.kind}, root {evidence.root_hex}"
+        + (
+            f", organisation {organisation_label(evidence.organisation)}"
+            if evidence.organisation is not None
+            else ""
+        ),
         f"      checked at block time {iso(verdict.view.checked_at)}",
     ]
+    if verdict.view.report.paused:
+        lines.append("      the registry is PAUSED")
     for check in verdict.checks:
         mark = "ok    " if check.ok else "FAILED"
         lines.append(f"  {mark}  {check.title:<{_TITLE_WIDTH}}  {check.detail}")

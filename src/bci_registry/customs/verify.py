@@ -15,7 +15,7 @@ from typing import Any
 
 from bci_registry.customs.chain import ChainReader
 from bci_registry.customs.checks import ReportVerdict, delivery_for, judge
-from bci_registry.customs.evidence import expand, load_evidence
+from bci_registry.customs.evidence import Evidence, expand, load_evidence
 from bci_registry.customs.policy import Policy
 from bci_registry.deployment import Deployment
 
@@ -54,6 +54,15 @@ class Outcome:
         }
 
 
+def report_key(evidence: Evidence) -> tuple[bytes, bytes]:
+    """(organisation, root) as the file proves them: the report customs looks up.
+
+    A file naming no organisation is looked up under the zero id, which the
+    registry never gives, so it is found nowhere (and its checks say why).
+    """
+    return (evidence.organisation or bytes(32), evidence.root)
+
+
 def verify(
     paths: Sequence[Path], reader: ChainReader, policy: Policy, delivery: int | None = None
 ) -> Outcome:
@@ -67,9 +76,9 @@ def verify(
     evidence = [load_evidence(path) for path in expand(paths)]
     deliveries = [delivery_for(e, delivery) for e in evidence]
     chain_id = reader.check_chain()
-    views = reader.views([e.root for e in evidence])
+    views = reader.views([report_key(e) for e in evidence])
     verdicts = tuple(
-        judge(e, views[e.root], policy, d) for e, d in zip(evidence, deliveries, strict=True)
+        judge(e, views[report_key(e)], policy, d) for e, d in zip(evidence, deliveries, strict=True)
     )
     return Outcome(
         verdicts=verdicts, policy=policy, deployment=reader.deployment, chain_id=chain_id

@@ -52,6 +52,8 @@ class ReportRecord:
     supersedes: bytes
     superseded_by: bytes
     revocation_reason: int
+    #: The registry is paused now (trust-reducing actions still work while paused).
+    paused: bool = False
 
     @classmethod
     def from_abi(cls, data: Mapping[str, Any]) -> ReportRecord:
@@ -86,12 +88,20 @@ class ReportRecord:
             "supersedes": _root_or_none(self.supersedes),
             "superseded_by": _root_or_none(self.superseded_by),
             "revocation_reason": self.revocation_reason,
+            "paused": self.paused,
         }
 
-    def summary(self, report: str) -> str:
+    def summary(self, report: str, organisation: bytes | None = None) -> str:
         """A few lines for a person (the `status` script)."""
         lines = [f"report        {report}", f"state         {self.state_name}"]
+        if self.paused:
+            lines.append("registry      PAUSED (only trust-reducing actions work)")
         if self.state == 0:
+            if organisation is not None:
+                lines.append(
+                    f"organisation  {organisation_label(organisation)} "
+                    "(the registry knows no report with this root under it)"
+                )
             return "\n".join(lines)
         status = ORGANISATION_STATES.get(self.organisation_status, str(self.organisation_status))
         lines.append(f"organisation  {self.organisation_name} ({status})")
@@ -163,18 +173,18 @@ class CustomsView:
     report: ReportRecord
     attestations: tuple[AttestationRecord, ...]
     checked_at: int
+    #: The contract's combined flag: anchored, organisation active, not paused, and
+    #: at least one valid pass attestation. Customs policies check more.
+    accepted: bool = False
 
     @classmethod
-    def from_abi(
-        cls, data: Mapping[str, Any], more: tuple[Mapping[str, Any], ...] = ()
-    ) -> CustomsView:
-        """From the decoded ``CustomsView`` plus any further pages of attestations."""
+    def from_abi(cls, data: Mapping[str, Any]) -> CustomsView:
+        """From the decoded ``CustomsView`` (every attestation of the report is in it)."""
         return cls(
             report=ReportRecord.from_abi(data["report"]),
-            attestations=tuple(
-                AttestationRecord.from_abi(a) for a in (*data["attestations"], *more)
-            ),
+            attestations=tuple(AttestationRecord.from_abi(a) for a in data["attestations"]),
             checked_at=int(data["checked_at"]),
+            accepted=bool(data.get("accepted", False)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -182,6 +192,7 @@ class CustomsView:
             "report": self.report.to_json(),
             "attestations": [a.to_json() for a in self.attestations],
             "checked_at": self.checked_at,
+            "accepted": self.accepted,
         }
 
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from ape.exceptions import AccountsError, ContractLogicError, ProviderError
+from ape.exceptions import AccountsError, ContractLogicError, ProviderError, VirtualMachineError
 
 from bci_registry.ape_support import Registries
+from bci_registry.devnode import NodeError
+from bci_registry.eip712 import digest
 from bci_registry.exporter.approvals import ApprovalFile, common_terms
 from bci_registry.exporter.batch import (
     ANCHORED_STATES,
@@ -31,8 +33,7 @@ from bci_registry.exporter.batch import (
     SignedTransaction,
     anchor_entries,
 )
-from bci_registry.devnode import NodeError
-from bci_registry.registry import REPORT_STATES, ZERO32, InputError, organisation_label
+from bci_registry.exporter.relay import Relayable, relayable, web3_wallet_check
 from bci_registry.exporter.requests import (
     ApprovalRequest,
     Approvals,
@@ -41,7 +42,9 @@ from bci_registry.exporter.requests import (
     SignerApprovals,
     sign_request,
 )
-from bci_registry.signatures import pack
+from bci_registry.registry import REPORT_STATES, ZERO32, InputError, organisation_label
+from bci_registry.report.leaves import hex32
+from bci_registry.signatures import SignedApproval
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -76,10 +79,15 @@ def _node_call(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @_node_call
-def report_state(registry: Any, root: bytes) -> tuple[str, int]:
-    """A root's registry state name and anchored block (0 if not anchored)."""
-    view = registry.report_status(root)
+def report_state(registry: Any, organisation: bytes, root: bytes) -> tuple[str, int]:
+    """A report's registry state name and anchored block (0 if not anchored)."""
+    view = registry.report_status(organisation, root)
     return REPORT_STATES[int(view.state)], int(view.anchored_block)
+
+
+def _refusal(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return str(message)
 
 
 class ApeChain:
@@ -102,7 +110,7 @@ class ApeChain:
         _quiet_cached_key_warnings()
 
     def report_state(self, root: bytes) -> tuple[str, int]:
-        return report_state(self.registry, root)
+        return report_state(self.registry, self.organisation, root)
 
     @_node_call
     def transaction_known(self, tx: str) -> bool:
@@ -195,6 +203,7 @@ class OrganisationView:
     signer_set_version: int
     threshold: int
     signers: tuple[str, ...]
+    status: int = 1
 
 
 @_node_call
@@ -205,7 +214,9 @@ def organisation_view(contracts: Registries, organisation: bytes) -> Organisatio
         raise InputError(
             f"organisation {organisation_label(organisation)!r} is not registered on this registry"
         )
-    return OrganisationView(version, int(view.threshold), tuple(str(s) for s in view.signers))
+    return OrganisationView(
+        version, int(view.threshold), tuple(str(s) for s in view.signers), int(view.status)
+    )
 
 
 def approval_request(
@@ -214,7 +225,9 @@ def approval_request(
     """The request for the entries not yet anchored, and how many are anchored already."""
     version = organisation_view(contracts, organisation).signer_set_version
     open_entries = [
-        e for e in entries if report_state(contracts.registry, e.root)[0] not in ANCHORED_STATES
+        e
+        for e in entries
+        if report_state(contracts.registry, organisation, e.root)[0] not in ANCHORED_STATES
     ]
     if not open_entries:
         return None, len(entries)
@@ -254,6 +267,51 @@ def approve_request(contracts: Registries, signer: Any, path: Path) -> SignerApp
     return sign_request(request, signer.address, sign)
 
 
+# ------------------------------------------------------------ relaying
+
+
+def _simulator(function: Any, sender: Any, *leading: Any) -> Any:
+    """``simulate(blob)`` for a registry function taking ``*leading, blob``."""
+
+    @_node_call
+    def simulate(blob: bytes) -> str | None:
+        try:
+            function.estimate_gas_cost(*leading, blob, sender=sender)
+        except VirtualMachineError as exc:
+            return _refusal(exc)
+        return None
+
+    return simulate
+
+
+def _wallet_check() -> Any:
+    from ape import chain
+
+    return _node_call(web3_wallet_check(chain.provider.web3))
+
+
+def screened_blob(
+    contracts: Registries,
+    approvals: Sequence[SignedApproval],
+    view: OrganisationView,
+    needed: int,
+    message_of: Callable[[str], dict[str, Any]],
+    primary_type: str,
+    simulate: Callable[[bytes], str | None],
+    what: str,
+) -> Relayable:
+    """Simulate a relayed transaction; leave out EIP-1271 signers that would make it fail."""
+    return relayable(
+        approvals,
+        view.signers,
+        needed,
+        simulate,
+        lambda signer: digest(contracts.domain, primary_type, message_of(signer)),
+        _wallet_check(),
+        what,
+    )
+
+
 def submit_entries(
     contracts: Registries,
     sender: Any,
@@ -263,24 +321,59 @@ def submit_entries(
     approval_paths: Sequence[Path],
     settings: Settings,
     supersedes: bytes = ZERO32,
+    notes: Callable[[str], None] = lambda _: None,
 ) -> list[Outcome]:
-    """Anchor each entry with the signers' approvals, exactly once (see bci_registry.exporter.batch).
+    """Anchor each entry with the signers' approvals, exactly once (see ``exporter.batch``).
 
-    The approval files are read and checked only if some report is still to be sent.
+    The approval files are read and checked only if some report is still to be
+    sent; each report's transaction is simulated first (see ``relay``).
     """
+    registry = contracts.registry
 
     def signatures_for(to_send: Sequence[Entry]) -> Signatures:
         approvals = Approvals.read(approval_paths)
         view = organisation_view(contracts, organisation)
         deadline = approvals.terms.deadline
-        approvals.check_terms(
-            ApprovalTerms(
-                contracts.domain, organisation, view.signer_set_version, deadline, supersedes
+        terms = ApprovalTerms(
+            contracts.domain, organisation, view.signer_set_version, deadline, supersedes
+        )
+        approvals.check_terms(terms)
+        approvals.blobs(  # every file belongs, every report has the threshold
+            [(e.file, e.root) for e in to_send],
+            view.threshold,
+            [e.root for e in entries],
+            view.signers,
+        )
+        blobs: dict[bytes, bytes] = {}
+        for entry in to_send:
+            if supersedes == ZERO32:
+                simulate = _simulator(registry.anchor, sender, organisation, entry.root, deadline)
+            else:
+                simulate = _simulator(
+                    registry.anchor_correction, sender, organisation, entry.root, supersedes,
+                    deadline,
+                )  # fmt: skip
+
+            def known_is_fine(blob: bytes, simulate: Any = simulate) -> str | None:
+                refusal = simulate(blob)
+                return None if refusal and "already known" in refusal else refusal
+
+            def message_of(signer: str, root: bytes = entry.root) -> dict[str, Any]:
+                return terms.message(root, signer)
+
+            screened = screened_blob(
+                contracts,
+                approvals.approvals_for(entry.root),
+                view,
+                view.threshold,
+                message_of,
+                "Approval",
+                known_is_fine,
+                f"anchoring {entry.file}",
             )
-        )
-        blobs = approvals.blobs(
-            [(e.file, e.root) for e in to_send], view.threshold, [e.root for e in entries]
-        )
+            for note in screened.notes():
+                notes(f"{entry.file}: {note}")
+            blobs[entry.root] = screened.blob
         return Signatures(deadline=deadline, blobs=blobs)
 
     chain = ApeChain(contracts, sender, organisation, supersedes)
@@ -303,11 +396,17 @@ def submit_pending(
     contracts: Registries, sender: Any, organisation: bytes, root: bytes, supersedes: bytes
 ) -> tuple[str, Any]:
     """Submit a root as pending unless the registry knows it; (state, receipt or None)."""
-    state, _ = report_state(contracts.registry, root)
+    state, _ = report_state(contracts.registry, organisation, root)
     if state != "unknown":
         return state, None
     receipt = contracts.registry.submit(organisation, root, supersedes, sender=sender)
     return "pending", receipt
+
+
+@_node_call
+def _pending_approvals(registry: Any, organisation: bytes, root: bytes, version: int) -> int:
+    view = registry.report_status(organisation, root)
+    return int(view.approvals) if int(view.signer_set_version) == version else 0
 
 
 def submit_root(
@@ -318,8 +417,9 @@ def submit_root(
     supersedes: bytes,
     approval_paths: Sequence[Path],
 ) -> str:
-    """One root: pending without approvals, anchored in one transaction with single-report
-    approval files (``bci-approval/1``). The registry refuses a root it already knows."""
+    """One root: pending without approvals; with single-report approval files
+    (``bci-approval/1``) anchored in one transaction, or, if it is pending already,
+    approved with them (``approve_with_signatures``). Simulated before sending."""
     registry, root = contracts.registry, "0x" + report.hex()
     if not approval_paths:
         receipt = registry.submit(organisation, report, supersedes, sender=sender)
@@ -335,14 +435,110 @@ def submit_root(
         raise InputError(
             f"{files[0][0]} approves another registry, organisation, report or predecessor"
         )
-    blob = pack(f.approval for _, f in files)
-    if supersedes == ZERO32:
-        receipt = registry.anchor(organisation, report, terms.deadline, blob, sender=sender)
-    else:
-        receipt = registry.anchor_correction(
-            organisation, report, supersedes, terms.deadline, blob, sender=sender
+    view = organisation_view(contracts, organisation)
+    if terms.signer_set_version != view.signer_set_version:
+        raise InputError(
+            f"{files[0][0]} approves under signer set version {terms.signer_set_version}; "
+            f"{organisation_label(organisation)} is at version {view.signer_set_version}: "
+            "the signers must sign again"
         )
+    state, _ = report_state(registry, organisation, report)
+    if state in ANCHORED_STATES:
+        return f"{root} is already {state} under {organisation_label(organisation)}: nothing sent"
+    approvals = [f.approval for _, f in files]
+    by_signer = {f.approval.signer: f for _, f in files}
+
+    def message_of(signer: str) -> dict[str, Any]:
+        return by_signer[signer].message()
+
+    if state == "pending":
+        needed = max(
+            1,
+            view.threshold
+            - _pending_approvals(registry, organisation, report, view.signer_set_version),
+        )
+        screened = screened_blob(
+            contracts, approvals, view, needed, message_of, "Approval",
+            _simulator(registry.approve_with_signatures, sender, organisation, report,
+                       terms.deadline),
+            f"approving {root}",
+        )  # fmt: skip
+        receipt = registry.approve_with_signatures(
+            organisation, report, terms.deadline, screened.blob, sender=sender
+        )
+        verb = "approved pending"
+    elif supersedes == ZERO32:
+        screened = screened_blob(
+            contracts, approvals, view, view.threshold, message_of, "Approval",
+            _simulator(registry.anchor, sender, organisation, report, terms.deadline),
+            f"anchoring {root}",
+        )  # fmt: skip
+        receipt = registry.anchor(
+            organisation, report, terms.deadline, screened.blob, sender=sender
+        )
+        verb = "anchored"
+    else:
+        screened = screened_blob(
+            contracts, approvals, view, view.threshold, message_of, "Approval",
+            _simulator(registry.anchor_correction, sender, organisation, report, supersedes,
+                       terms.deadline),
+            f"anchoring the correction {root}",
+        )  # fmt: skip
+        receipt = registry.anchor_correction(
+            organisation, report, supersedes, terms.deadline, screened.blob, sender=sender
+        )
+        verb = "anchored"
+    used = len(approvals) - len(screened.left_out)
+    lines = [*screened.notes()]
+    now, _ = report_state(registry, organisation, report)
+    lines.append(
+        f"{verb} {root} with {used} approval(s) in block {receipt.block_number} "
+        f"(now {now}): {receipt.gas_used} gas, tx {receipt.txn_hash}"
+    )
+    return "\n".join(lines)
+
+
+def approve_on_chain(
+    contracts: Registries,
+    signer: Any,
+    organisation: bytes,
+    report: bytes,
+    expected_supersedes: bytes | None,
+    show: Callable[[str], None],
+) -> str:
+    """A signer's own on-chain approval of a pending report, committing to its predecessor.
+
+    Shows the report's organisation and the predecessor it corrects before sending;
+    refuses if ``expected_supersedes`` (when given) is not the predecessor on record.
+    """
+    registry, root = contracts.registry, "0x" + report.hex()
+    view = organisation_view(contracts, organisation)
+    if signer.address not in view.signers:
+        raise InputError(
+            f"account {signer.address} is not a signer of {organisation_label(organisation)}"
+        )
+    status = _node_call(registry.report_status)(organisation, report)
+    state = REPORT_STATES[int(status.state)]
+    if state != "pending":
+        raise InputError(
+            f"{root} is {state} under {organisation_label(organisation)}, not pending: "
+            "nothing to approve on chain"
+        )
+    predecessor = bytes(status.supersedes)
+    if expected_supersedes is not None and expected_supersedes != predecessor:
+        raise InputError(
+            f"{root} was submitted as correcting {hex32(predecessor)}, not "
+            f"{hex32(expected_supersedes)}: nothing sent"
+        )
+    show(f"report        {root}")
+    show(f"organisation  {organisation_label(organisation)}")
+    show(
+        "corrects      "
+        + (hex32(predecessor) + " (it will be superseded)" if predecessor != ZERO32 else "nothing")
+    )
+    receipt = registry.approve(organisation, report, predecessor, sender=signer)
+    after = _node_call(registry.report_status)(organisation, report)
     return (
-        f"anchored {root} with {len(files)} approvals in block {receipt.block_number}: "
-        f"{receipt.gas_used} gas, tx {receipt.txn_hash}"
+        f"approved {root} on chain ({int(after.approvals)} of {int(after.threshold)}, "
+        f"now {REPORT_STATES[int(after.state)]}), tx {receipt.txn_hash}"
     )

@@ -3,7 +3,15 @@
 A signer signs offline into a small JSON file; the submitter collects M of
 them and sends one transaction. Loading a file checks every field, so a
 file for another chain, registry, report or deadline is refused before
-anything is sent.
+anything is sent. The format (``bci-approval/1``) is specified in
+``docs/file-formats.md``::
+
+    {"kind": "bci-approval/1", "chainId": 84532, "registry": "0x…",
+     "organisation": "0x<64 hex>", "report": "0x<64 hex>", "supersedes": "0x<64 hex>",
+     "signerSetVersion": 1, "deadline": 1767225600,
+     "signer": "0x…", "signature": "0x<65 bytes r || s || v>", "wallet": false}
+
+The signature is over the EIP-712 ``Approval`` message naming ``signer``.
 """
 
 from __future__ import annotations
@@ -16,9 +24,23 @@ from typing import Any
 
 from bci_registry.eip712 import Domain
 from bci_registry.registry import InputError, approval_message, organisation_id, report_root
-from bci_registry.signatures import SignedApproval
+from bci_registry.signatures import SignatureError, SignedApproval, compact
 
 APPROVAL_FILE_KIND = "bci-approval/1"
+#: Every signature in a file: r || s || v (an EIP-1271 wallet's: its own 65 bytes).
+FILE_SIGNATURE_BYTES = 65
+
+
+def check_file_signature(approval: SignedApproval) -> None:
+    """A file's signature is the 65-byte form; a 64-byte compact one is named as such."""
+    if approval.wallet:
+        if len(approval.signature) != FILE_SIGNATURE_BYTES:
+            raise SignatureError(
+                f"the wallet signature of {approval.signer} is {len(approval.signature)} "
+                f"bytes; files hold {FILE_SIGNATURE_BYTES}-byte signatures"
+            )
+        return
+    compact(approval.signature)  # names a 64-byte (EIP-2098) signature clearly
 
 
 @dataclass(frozen=True)
@@ -33,7 +55,12 @@ class ApprovalFile:
 
     def message(self) -> dict[str, Any]:
         return approval_message(
-            self.organisation, self.report, self.supersedes, self.signer_set_version, self.deadline
+            self.approval.signer,
+            self.organisation,
+            self.report,
+            self.supersedes,
+            self.signer_set_version,
+            self.deadline,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -62,7 +89,7 @@ class ApprovalFile:
         if not isinstance(data, dict) or data.get("kind") != APPROVAL_FILE_KIND:
             raise InputError(f"{path}: not an approval file (expected kind {APPROVAL_FILE_KIND!r})")
         try:
-            return cls(
+            loaded = cls(
                 domain=Domain(
                     chain_id=int(data["chainId"]), verifying_contract=str(data["registry"])
                 ),
@@ -73,6 +100,10 @@ class ApprovalFile:
                 deadline=int(data["deadline"]),
                 approval=SignedApproval.from_json(data),
             )
+            check_file_signature(loaded.approval)
+            return loaded
+        except SignatureError as exc:
+            raise InputError(f"{path}: {exc}") from exc
         except KeyError as exc:
             raise InputError(f"{path}: missing field {exc}") from exc
         except (TypeError, ValueError) as exc:

@@ -13,10 +13,12 @@ The journal lives in the folder::
         lock                     held by the running submission (flock)
 
 A record states one report file's whole state after a step (the last record
-of a file wins)::
+of a file wins). A report is identified on chain by its organisation and its
+root together, and the root commits to the organisation (its organisation
+leaf), so each record names both; a journal serves one organisation::
 
     {"file": "r01.json", "status": "sealed" | "sent" | "anchored",
-     "root": "0x…", "sealed": ".bci-journal/sealed/r01.sealed.json",
+     "organisation": "0x<64 hex>", "root": "0x…", "sealed": ".bci-journal/sealed/r01.sealed.json",
      "tx": "0x…" | null, "nonce": 17 | null, "block": 123 | null, "at": "…Z"}
 
 Why exactly once:
@@ -52,7 +54,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bci_registry.devnode import NodeError
-from bci_registry.registry import InputError
+from bci_registry.registry import InputError, organisation_label
 from bci_registry.report import (
     InputFileError,
     ReportInvalid,
@@ -154,15 +156,28 @@ def _existing_sealed(path: Path) -> SealedReport | None:
         raise InputError(f"cannot use the sealed report {path}: {exc}") from exc
 
 
-def seal_once(source: ReportFile, sealed_path: Path) -> tuple[SealedReport, Path]:
-    """The sealed form of a report file, sealing a plain report at most once.
+def _check_organisation(sealed: SealedReport, path: Path, organisation: bytes) -> None:
+    if sealed.organisation != organisation:
+        raise InputError(
+            f"{path} is sealed for organisation {organisation_label(sealed.organisation)}, "
+            f"not {organisation_label(organisation)}: a report is anchored under the "
+            "organisation its root commits to"
+        )
 
-    An already sealed file is used as is. A plain report reuses the sealed file
-    at ``sealed_path`` if it seals the same report (a rerun), is sealed with
-    fresh salts into it if there is none, and is refused if it holds another
-    report: a sealed file's salts are never thrown away.
+
+def seal_once(
+    source: ReportFile, sealed_path: Path, organisation: bytes
+) -> tuple[SealedReport, Path]:
+    """The sealed form of a report file for ``organisation``, sealing a plain report at most once.
+
+    An already sealed file is used as is (if sealed for ``organisation``). A
+    plain report reuses the sealed file at ``sealed_path`` if it seals the same
+    report for the same organisation (a rerun), is sealed with fresh salts into
+    it if there is none, and is refused if it holds another report: a sealed
+    file's salts are never thrown away.
     """
     if source.sealed is not None:
+        _check_organisation(source.sealed, source.path, organisation)
         return source.sealed, source.path
     existing = _existing_sealed(sealed_path)
     if existing is not None:
@@ -171,15 +186,17 @@ def seal_once(source: ReportFile, sealed_path: Path) -> tuple[SealedReport, Path
                 f"{sealed_path} already holds a sealed report with other content than "
                 f"{source.path}; move it away or choose another sealed file"
             )
+        _check_organisation(existing, sealed_path, organisation)
         return existing, sealed_path
-    sealed = seal_report(source.report)
+    sealed = seal_report(source.report, organisation=organisation)
     sealed_path.parent.mkdir(parents=True, exist_ok=True)
     write_durable(sealed_path, sealed.to_json())
     return sealed, sealed_path
 
 
-def prepare_single(path: Path, sealed_out: Path | None) -> Entry:
-    """A single report file as an entry: sealed beside it (or to ``sealed_out``) at most once."""
+def prepare_single(path: Path, sealed_out: Path | None, organisation: bytes) -> Entry:
+    """A single report file as an entry of ``organisation``: sealed beside it (or to
+    ``sealed_out``) at most once."""
     try:
         source = read_report_file(path)
     except (InputFileError, ReportInvalid) as exc:
@@ -187,8 +204,8 @@ def prepare_single(path: Path, sealed_out: Path | None) -> Entry:
     if source.sealed is not None and sealed_out is not None:
         raise InputError(f"{path} is already sealed; --sealed-out is for plain reports")
     target = sealed_out or path.with_name(path.stem + SEALED_SUFFIX)
-    sealed, sealed_path = seal_once(source, target)
-    return Entry(file=path.name, root=sealed.root, sealed=sealed_path)
+    sealed, sealed_path = seal_once(source, target, organisation)
+    return Entry(file=path.name, root=sealed.root, sealed=sealed_path, organisation=organisation)
 
 
 # --------------------------------------------------------------- journal
@@ -202,6 +219,7 @@ class Entry:
     root: bytes
     sealed: Path
     status: Status = Status.SEALED
+    organisation: bytes = bytes(32)
     tx: str | None = None
     nonce: int | None = None
     block: int | None = None
@@ -270,8 +288,8 @@ class Journal:
                 handle.flush()
                 os.fsync(handle.fileno())
 
-    def load(self) -> dict[str, Entry]:
-        """Each journaled file's latest state."""
+    def load(self, organisation: bytes | None = None) -> dict[str, Entry]:
+        """Each journaled file's latest state (all of ``organisation``, if given)."""
         entries: dict[str, Entry] = {}
         if not self.path.exists():
             return entries
@@ -282,6 +300,12 @@ class Journal:
                 raise InputError(
                     f"{self.path}, line {number}: not a journal record ({exc})"
                 ) from exc
+            if organisation is not None and entry.organisation != organisation:
+                raise InputError(
+                    f"{self.path}, line {number}: {entry.file} was journaled for organisation "
+                    f"{organisation_label(entry.organisation)}, not "
+                    f"{organisation_label(organisation)}: a batch folder serves one organisation"
+                )
             earlier = entries.get(entry.file)
             if earlier is not None and earlier.root != entry.root:
                 raise InputError(
@@ -295,6 +319,7 @@ class Journal:
         return Entry(
             file=str(data["file"]),
             root=bytes.fromhex(str(data["root"]).removeprefix("0x")),
+            organisation=bytes.fromhex(str(data["organisation"]).removeprefix("0x")),
             sealed=self.folder / str(data["sealed"]),
             status=Status(data["status"]),
             tx=data.get("tx"),
@@ -310,6 +335,7 @@ class Journal:
             {
                 "file": entry.file,
                 "status": str(entry.status),
+                "organisation": hex32(entry.organisation),
                 "root": hex32(entry.root),
                 "sealed": os.path.relpath(entry.sealed, self.folder),
                 "tx": entry.tx,
@@ -330,8 +356,9 @@ class Journal:
         )
 
 
-def prepare(folder: Path, journal: Journal) -> list[Entry]:
-    """Validate every report file of ``folder``, then seal each (at most once) and journal it.
+def prepare(folder: Path, journal: Journal, organisation: bytes) -> list[Entry]:
+    """Validate every report file of ``folder``, then seal each for ``organisation`` (at most
+    once) and journal it.
 
     Nothing is sealed if any file is invalid: the InputError lists every problem
     of every bad file, each naming the file and the JSON path.
@@ -352,7 +379,7 @@ def prepare(folder: Path, journal: Journal) -> list[Entry]:
             "nothing was sealed or sent:\n" + "\n".join(bad)
         )
     _refuse_duplicates(sources)
-    known = journal.load()
+    known = journal.load(organisation)
     present = {source.path.name for source in sources}
     for entry in known.values():
         if entry.file not in present and entry.status is Status.SENT:
@@ -360,7 +387,9 @@ def prepare(folder: Path, journal: Journal) -> list[Entry]:
                 f"{entry.file} left {folder}, but its transaction {entry.tx} may anchor it: "
                 f"put it back (or its sealed form {entry.sealed}) to finish its submission"
             )
-    return [_journaled(source, known.get(source.path.name), journal) for source in sources]
+    return [
+        _journaled(source, known.get(source.path.name), journal, organisation) for source in sources
+    ]
 
 
 def _refuse_duplicates(sources: Sequence[ReportFile]) -> None:
@@ -377,17 +406,21 @@ def _refuse_duplicates(sources: Sequence[ReportFile]) -> None:
         seen[content] = source.path
 
 
-def _journaled(source: ReportFile, known: Entry | None, journal: Journal) -> Entry:
+def _journaled(
+    source: ReportFile, known: Entry | None, journal: Journal, organisation: bytes
+) -> Entry:
     name = source.path.name
     if known is None:
         sealed_path = journal.sealed_dir / (source.path.stem + SEALED_SUFFIX)
         existing = _existing_sealed(sealed_path) if source.report is not None else None
-        if existing is not None and existing.report() != source.report:
+        if existing is not None and (
+            existing.report() != source.report or existing.organisation != organisation
+        ):
             # Sealed by a run that died before journaling it, for a report since replaced:
             # nothing was sent for it (a `sent` record follows a `sealed` one).
             sealed_path.unlink()
-        sealed, sealed_path = seal_once(source, sealed_path)
-        entry = Entry(file=name, root=sealed.root, sealed=sealed_path)
+        sealed, sealed_path = seal_once(source, sealed_path, organisation)
+        entry = Entry(file=name, root=sealed.root, sealed=sealed_path, organisation=organisation)
         journal.record(entry)
         return entry
     if source.sealed is not None:

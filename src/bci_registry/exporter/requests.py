@@ -18,8 +18,11 @@ Approvals file (``bci-approvals/1``), one signer, many roots::
      "approvals": [{"report": "0x<64 hex>", "signature": "0x<65 bytes>"}, …]}
 
 Each signature is over the EIP-712 ``Approval`` of one root (``supersedes``
-zero). A single-report ``bci-approval/1`` file (``bci_registry.exporter.approvals``) is
-read as an approvals file with one entry, so both kinds mix freely.
+zero) naming the file's signer; signatures are 65-byte ``r || s || v``
+(an EIP-1271 wallet's: its own 65 bytes, ``"wallet": true``). The formats are
+specified in ``docs/file-formats.md``. A single-report ``bci-approval/1`` file
+(``bci_registry.exporter.approvals``) is read as an approvals file with one
+entry, so both kinds mix freely.
 """
 
 from __future__ import annotations
@@ -34,8 +37,12 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import to_checksum_address
 
-from bci_registry.exporter.approvals import APPROVAL_FILE_KIND, ApprovalFile
 from bci_registry.eip712 import Domain, signable
+from bci_registry.exporter.approvals import (
+    APPROVAL_FILE_KIND,
+    ApprovalFile,
+    check_file_signature,
+)
 from bci_registry.registry import (
     ZERO32,
     InputError,
@@ -62,10 +69,15 @@ class ApprovalTerms:
     deadline: int
     supersedes: bytes = ZERO32
 
-    def message(self, report: bytes) -> dict[str, Any]:
-        """The EIP-712 ``Approval`` of ``report`` under these terms."""
+    def message(self, report: bytes, signer: str) -> dict[str, Any]:
+        """The EIP-712 ``Approval`` of ``report`` by ``signer`` under these terms."""
         return approval_message(
-            self.organisation, report, self.supersedes, self.signer_set_version, self.deadline
+            signer,
+            self.organisation,
+            report,
+            self.supersedes,
+            self.signer_set_version,
+            self.deadline,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -208,7 +220,7 @@ class SignerApprovals:
         if self.wallet:
             return
         for root, signature in self.signatures.items():
-            message = signable(self.terms.domain, "Approval", self.terms.message(root))
+            message = signable(self.terms.domain, "Approval", self.terms.message(root, self.signer))
             try:
                 recovered = Account.recover_message(message, signature=signature)
             except (ValueError, TypeError) as exc:
@@ -253,12 +265,18 @@ class SignerApprovals:
                 if root in signatures:
                     raise InputError(f"report {hex32(root)} is signed twice")
                 signatures[root] = bytes.fromhex(str(item["signature"]).removeprefix("0x"))
-            return cls(
+            loaded = cls(
                 terms=ApprovalTerms.from_json(data),
                 signer=to_checksum_address(str(data["signer"])),
                 signatures=signatures,
                 wallet=bool(data.get("wallet", False)),
             )
+            for root in signatures:
+                try:
+                    check_file_signature(loaded.approval(root))
+                except SignatureError as exc:
+                    raise InputError(f"report {hex32(root)}: {exc}") from exc
+            return loaded
         except KeyError as exc:
             raise InputError(f"{path}: missing field {exc}") from exc
         except (TypeError, ValueError) as exc:
@@ -271,7 +289,7 @@ def sign_request(
     """Sign every root of ``request``; ``sign`` returns a 65-byte ``r || s || v`` signature."""
     signatures = {
         report.root: sign(
-            signable(request.terms.domain, "Approval", request.terms.message(report.root))
+            signable(request.terms.domain, "Approval", request.terms.message(report.root, signer))
         )
         for report in request.reports
     }
@@ -319,14 +337,31 @@ class Approvals:
                 f"{self.files[0][0]} does not match this submission: {', '.join(differ)}"
             )
 
+    def approvals_for(self, root: bytes) -> list[SignedApproval]:
+        """Every file's signature over ``root``."""
+        return [a.approval(root) for _, a in self.files if root in a.signatures]
+
     def blobs(
-        self, reports: Sequence[tuple[str, bytes]], threshold: int, all_roots: Sequence[bytes]
+        self,
+        reports: Sequence[tuple[str, bytes]],
+        threshold: int,
+        all_roots: Sequence[bytes],
+        signers: Sequence[str],
     ) -> dict[bytes, bytes]:
         """The signature blob of each (name, root) in ``reports``, from every file that signs it.
 
-        Raises InputError if a file signs none of ``all_roots`` (the batch it was given
-        with) or a report has fewer than ``threshold`` signatures.
+        ``signers`` is the organisation's signer list in slot order (the blob is
+        indexed by slot). Raises InputError if a file signs none of ``all_roots``
+        (the batch it was given with), a file's signer is not one of ``signers``,
+        or a report has fewer than ``threshold`` signatures.
         """
+        members = {int(s, 16) for s in signers}
+        for path, approvals in self.files:
+            if int(approvals.signer, 16) not in members:
+                raise InputError(
+                    f"{path} is signed by {approvals.signer}, who is not one of the "
+                    "organisation's signers"
+                )
         batch = set(all_roots)
         for path, approvals in self.files:
             if not batch & set(approvals.signatures):
@@ -334,11 +369,11 @@ class Approvals:
         blobs: dict[bytes, bytes] = {}
         short: list[str] = []
         for name, root in reports:
-            signed = [a.approval(root) for _, a in self.files if root in a.signatures]
+            signed = self.approvals_for(root)
             if len(signed) < threshold:
                 short.append(f"{name} ({hex32(root)}): {len(signed)} of {threshold}")
                 continue
-            blobs[root] = pack(signed)
+            blobs[root] = pack(signed, signers)
         if short:
             shown = "\n  ".join(short[:10]) + ("\n  ..." if len(short) > 10 else "")
             raise InputError(

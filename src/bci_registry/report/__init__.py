@@ -7,12 +7,19 @@ Public API for the chain scripts (names are stable):
 - ``load_report(path) -> dict``: read and validate (raises ReportInvalid / InputFileError).
 - ``validate_report(obj) -> None``: raises ReportInvalid listing every Problem.
 - ``report_problems(obj) -> list[Problem]``: the same without raising.
-- ``seal_report(obj, salts=None) -> SealedReport``; ``SealedReport.root`` is 32 bytes,
-  ``root_hex`` its 0x-hex, ``to_json()``/``from_json()`` the file format.
-- ``load_sealed_report(path) -> SealedReport`` (re-checks values and root).
-- ``disclose(sealed, names) -> Disclosure``; ``Disclosure.to_json()``/``from_json()``.
-- ``load_disclosure(path) -> Disclosure`` and ``verify_disclosure(disclosure, root)``
-  (raises DisclosureInvalid), ``disclosure_problems(disclosure, root)`` without raising.
+- ``seal_report(obj, salts=None, *, organisation) -> SealedReport`` (``seal`` is the same
+  function): ``organisation`` is the exporter's 32-byte organisation id, sealed as a 13th
+  leaf so that the root commits to it. ``SealedReport.root`` is 32 bytes, ``root_hex``
+  its 0x-hex, ``organisation`` the 32-byte id (``organisation_label`` its readable
+  form), ``to_json()``/``from_json()`` the file format.
+- ``load_sealed_report(path) -> SealedReport`` (re-checks values, organisation leaf, root).
+- ``disclose(sealed, names) -> Disclosure`` (always with the organisation leaf);
+  ``Disclosure.organisation`` is the 32-byte id it proves; ``to_json()``/``from_json()``.
+- ``load_disclosure(path) -> Disclosure`` and
+  ``verify_disclosure(disclosure, root, organisation=None)`` (raises DisclosureInvalid),
+  ``disclosure_problems(disclosure, root, organisation=None)`` without raising.
+
+File formats and the leaf encoding: ``docs/report-format.md``.
 """
 
 from bci_registry.report.disclosure import (
@@ -31,6 +38,7 @@ from bci_registry.report.errors import (
 )
 from bci_registry.report.fields import (
     ALL_FIELDS_MASK,
+    ORGANISATION_LEAF,
     REPORT_FIELDS,
     SCHEMA_ID,
     UnknownFieldError,
@@ -38,8 +46,8 @@ from bci_registry.report.fields import (
     fields_from_mask,
 )
 from bci_registry.report.files import load_disclosure, load_report, load_sealed_report
-from bci_registry.report.leaves import FieldLeaf
-from bci_registry.report.sealing import SealedReport, seal_report
+from bci_registry.report.leaves import FieldLeaf, organisation_leaf
+from bci_registry.report.sealing import SealedReport, seal, seal_report
 from bci_registry.report.validation import (
     field_problems,
     report_problems,
@@ -49,6 +57,7 @@ from bci_registry.report.validation import (
 
 __all__ = [
     "ALL_FIELDS_MASK",
+    "ORGANISATION_LEAF",
     "REPORT_FIELDS",
     "SCHEMA_ID",
     "Disclosure",
@@ -69,7 +78,9 @@ __all__ = [
     "load_disclosure",
     "load_report",
     "load_sealed_report",
+    "organisation_leaf",
     "report_problems",
+    "seal",
     "seal_report",
     "validate_field",
     "validate_report",

@@ -4,7 +4,9 @@ Exit codes:
 
 - 0: done (valid report, sealed, disclosed, disclosure verified)
 - 1: the document was read and fails the check asked for (``validate``: the report is
-  invalid; ``check-disclosure``: the disclosure does not prove its fields against the root)
+  invalid; ``check-disclosure``: the disclosure does not prove its fields and organisation
+  against the root, is for another organisation than ``--organisation``, or has no
+  organisation leaf)
 - 2: bad input: unreadable file, not the kind of document expected, invalid report to
   seal, unknown field name, or a usage error
 
@@ -21,8 +23,15 @@ from typing import Any, NoReturn
 
 import click
 
+from bci_registry.registry import InputError, text_id
+from bci_registry.interop.cli import import_command
 from bci_registry.report.disclosure import disclose, disclosure_problems
-from bci_registry.report.errors import InputFileError, ReportError, ReportInvalid
+from bci_registry.report.errors import (
+    DisclosureInvalid,
+    InputFileError,
+    ReportError,
+    ReportInvalid,
+)
 from bci_registry.report.fields import REPORT_FIELDS, SCHEMA_ID, UnknownFieldError
 from bci_registry.report.files import (
     load_disclosure,
@@ -38,6 +47,18 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
+
+_ORGANISATION_HELP = (
+    "The exporter's organisation id as registered on chain: 0x + 64 hex digits, or 1 to 32 "
+    "bytes of text (an EORI number), zero-padded on the right."
+)
+
+
+def _organisation(value: str, option: str) -> bytes:
+    try:
+        return text_id(value, "organisation id")
+    except InputError as exc:
+        _stop(f"{option}: {exc}")
 
 
 def _stop(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -80,18 +101,24 @@ def validate(file: Path, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=_FILE)
+@click.option(
+    "--organisation", "organisation", required=True, metavar="ID", help=_ORGANISATION_HELP
+)
 @click.option("-o", "--output", "output", type=_FILE, required=True, help="Sealed report file.")
 @click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
-def seal(file: Path, output: Path, force: bool) -> None:
-    """Seal the report FILE: salt each field and compute the root to anchor.
+def seal(file: Path, organisation: str, output: Path, force: bool) -> None:
+    """Seal the report FILE for an organisation: salt each field, compute the root to anchor.
 
-    The sealed report holds the salts; keep it private. It is written readable by its
-    owner only, and an existing OUTPUT is kept unless --force is given, because losing
-    the salts of an anchored report makes its fields impossible to disclose.
+    The root commits to the organisation (a 13th leaf): anchor it under that
+    organisation only. The sealed report holds the salts; keep it private. It is
+    written readable by its owner only, and an existing OUTPUT is kept unless --force
+    is given, because losing the salts of an anchored report makes its fields
+    impossible to disclose.
     """
+    organisation_bytes = _organisation(organisation, "--organisation")
     try:
         report = load_report(file)
-        sealed = seal_report(report)
+        sealed = seal_report(report, organisation=organisation_bytes)
         write_text(output, sealed.to_json(), private=True, overwrite=force)
     except ReportInvalid as exc:
         _stop(f"{file}: {exc.summary()}")
@@ -100,6 +127,7 @@ def seal(file: Path, output: Path, force: bool) -> None:
     except (InputFileError, OSError) as exc:
         _stop(str(exc))
     click.echo(f"sealed {file} -> {output}")
+    click.echo(f"organisation {sealed.organisation_label}")
     click.echo(f"root {sealed.root_hex}")
 
 
@@ -111,11 +139,17 @@ def seal(file: Path, output: Path, force: bool) -> None:
     multiple=True,
     required=True,
     metavar="NAME",
-    help="A field to disclose; repeat for several. One of: " + ", ".join(REPORT_FIELDS),
+    help="A field to disclose; repeat for several. One of: "
+    + ", ".join(REPORT_FIELDS)
+    + ". The organisation is always disclosed.",
 )
 @click.option("-o", "--output", "output", type=_FILE, required=True, help="Disclosure file.")
 def disclose_command(sealed_file: Path, fields: tuple[str, ...], output: Path) -> None:
-    """Write a disclosure of some fields of the sealed report SEALED, with a multiproof."""
+    """Write a disclosure of some fields of the sealed report SEALED, with a multiproof.
+
+    The disclosure always carries the organisation of the sealed report, proven by the
+    same multiproof.
+    """
     try:
         sealed = load_sealed_report(sealed_file)
         disclosure = disclose(sealed, fields)
@@ -128,7 +162,7 @@ def disclose_command(sealed_file: Path, fields: tuple[str, ...], output: Path) -
         _stop(str(exc))
     click.echo(
         f"disclosed {', '.join(disclosure.names)} (mask {disclosure.mask:#05x}) "
-        f"of root {disclosure.root_hex} -> {output}"
+        f"of organisation {disclosure.organisation_label}, root {disclosure.root_hex} -> {output}"
     )
 
 
@@ -140,29 +174,43 @@ def disclose_command(sealed_file: Path, fields: tuple[str, ...], output: Path) -
     metavar="0x..",
     help="The anchored root to check against (default: the root named in FILE).",
 )
+@click.option(
+    "--organisation",
+    "organisation",
+    metavar="ID",
+    help="The organisation the disclosure must be for (default: any; it is shown). "
+    + _ORGANISATION_HELP,
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-def check_disclosure(file: Path, root: str | None, as_json: bool) -> None:
-    """Verify that the disclosure FILE proves its fields against the root.
+def check_disclosure(file: Path, root: str | None, organisation: str | None, as_json: bool) -> None:
+    """Verify that the disclosure FILE proves its fields and organisation against the root.
 
-    Exit 0 if it does, 1 if it does not, 2 if FILE or --root is malformed.
+    Exit 0 if it does, 1 if it does not, 2 if FILE, --root or --organisation is malformed.
     """
     expected = None
     if root is not None:
         expected = parse_hex32(root)
         if expected is None:
             _stop(f"--root {root!r} is not 0x followed by 64 hex digits")
+    expected_organisation = (
+        _organisation(organisation, "--organisation") if organisation is not None else None
+    )
     try:
         disclosure = load_disclosure(file)
     except ReportError as exc:
         detail = exc.summary() if isinstance(exc, ReportInvalid) else str(exc)
-        _stop(f"{file}: {detail}")
-    problems = disclosure_problems(disclosure, expected)
+        code = EXIT_FAILED if _only_missing_organisation(exc) else EXIT_BAD_INPUT
+        _stop(f"{file}: {detail}", code)
+    problems = disclosure_problems(disclosure, expected, expected_organisation)
     result: dict[str, Any] = {
         "file": str(file),
         "valid": not problems,
         "kind": "disclosure",
         "root": disclosure.root_hex,
         "rootChecked": expected is not None,
+        "organisation": disclosure.organisation_hex,
+        "organisationLabel": disclosure.organisation_label,
+        "organisationChecked": expected_organisation is not None,
         "fields": list(disclosure.names),
         "mask": disclosure.mask,
         "problems": [p.to_dict() for p in problems],
@@ -177,11 +225,28 @@ def check_disclosure(file: Path, root: str | None, as_json: bool) -> None:
         source = "the given --root" if expected is not None else "the root named in the file"
         click.echo(
             f"{file}: proves {', '.join(disclosure.names)} (mask {disclosure.mask:#05x}) "
-            f"against {source} {disclosure.root_hex}"
+            f"and organisation {disclosure.organisation_label} against {source} "
+            f"{disclosure.root_hex}"
         )
         if expected is None:
             click.echo("note: pass --root with the anchored root to tie it to the chain")
     sys.exit(EXIT_FAILED if problems else EXIT_OK)
+
+
+def _only_missing_organisation(exc: ReportError) -> bool:
+    """A well-formed disclosure whose only fault is a missing organisation leaf.
+
+    It is a disclosure that fails the check (exit 1: it proves no exporter), not input
+    that cannot be read (exit 2).
+    """
+    return isinstance(exc, DisclosureInvalid) and all(
+        p.path == "$.leaves" and p.message.startswith("the organisation leaf is missing")
+        for p in exc.problems
+    )
+
+
+# `bci-report import --from batterypass`: Catena-X Battery Pass to bci-report/1.
+cli.add_command(import_command)
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
-"""Disclosures: some fields of a sealed report, with a Merkle multiproof against its root.
+"""Disclosures: some fields of a sealed report and its organisation, with a multiproof.
 
 An exporter hands customs (or anyone) a disclosure instead of the sealed report: the
-chosen fields with their salts, and an OpenZeppelin multiproof. The other fields stay
-hidden; their salts keep them from being guessed.
+chosen fields with their salts, the organisation leaf (always: it proves whose report
+this is), and an OpenZeppelin multiproof. The other fields stay hidden; their salts keep
+them from being guessed.
 
 Disclosure JSON (``Disclosure.to_json``) is the EAS SDK's ``MerkleMultiProof`` plus the
 schema id and the root::
@@ -11,14 +12,18 @@ schema id and the root::
       "schema": "bci-report/1",
       "root": "0x<64 hex>",
       "leaves": [ {"type": "string", "name": "<field>", "value": "<RFC 8785 text>",
-                   "salt": "0x<64 hex>"}, ... ],
+                   "salt": "0x<64 hex>"}, ...,
+                  {"type": "bytes32", "name": "organisation",
+                   "value": "0x<64 hex: organisation id>", "salt": "0x<64 hex>"}, ... ],
       "proof": ["0x<64 hex>", ...],
       "proofFlags": [true, false, ...]
     }
 
 ``leaves`` are in proof order (ascending leaf hash), as OpenZeppelin's ``getMultiProof``
-returns them; ``PrivateData.verifyMultiProof(root, {leaves, proof, proofFlags})`` of the
-EAS SDK accepts the same object.
+returns them, so the organisation leaf sits wherever its hash puts it;
+``PrivateData.verifyMultiProof(root, {leaves, proof, proofFlags})`` of the EAS SDK
+accepts the same object. A disclosure without the organisation leaf, or with it twice,
+is refused. ``docs/report-format.md`` describes the format for other implementations.
 """
 
 from __future__ import annotations
@@ -28,21 +33,46 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bci_registry.registry import organisation_label
 from bci_registry.report.canonical import JSONInputError, parse_json
-from bci_registry.report.documents import check_keys, check_schema_id, read_leaf
+from bci_registry.report.documents import (
+    ORGANISATION_LEAF_SHAPE,
+    check_keys,
+    check_schema_id,
+    read_leaf,
+)
 from bci_registry.report.errors import DisclosureInvalid, Problem, json_path
-from bci_registry.report.fields import FIELD_INDEX, SCHEMA_ID, UnknownFieldError, field_mask
+from bci_registry.report.fields import (
+    FIELD_INDEX,
+    ORGANISATION_LEAF,
+    SCHEMA_ID,
+    UnknownFieldError,
+    field_mask,
+)
 from bci_registry.report.leaves import FieldLeaf, hex32, parse_hex32
-from bci_registry.report.merkle import MerkleError, process_multiproof
+from bci_registry.report.merkle import process_multiproof
 from bci_registry.report.sealing import SealedReport
 from bci_registry.report.validation import field_problems
 
 _KEYS = ("schema", "root", "leaves", "proof", "proofFlags")
 
+MISSING_ORGANISATION = (
+    "the organisation leaf is missing: every disclosure must include "
+    f"{ORGANISATION_LEAF_SHAPE} so that it proves whose report it is; a file without it "
+    "was made before reports named their organisation (disclose again from a report "
+    "sealed with its organisation)"
+)
+
 
 @dataclass(frozen=True)
 class Disclosure:
-    """Disclosed field leaves (proof order), the multiproof, and the root it claims."""
+    """Disclosed leaves (proof order, the organisation leaf among them), the multiproof, the root.
+
+    ``leaves`` is exactly the EAS ``MerkleMultiProof.leaves``: the disclosed field leaves
+    and the organisation leaf. ``field_leaves``, ``names``, ``mask`` and ``values`` are
+    about the report fields only; ``organisation`` is the id the organisation leaf holds,
+    proven once ``verify_disclosure`` passes.
+    """
 
     root: bytes
     leaves: tuple[FieldLeaf, ...]
@@ -56,18 +86,50 @@ class Disclosure:
         return hex32(self.root)
 
     @property
+    def field_leaves(self) -> tuple[FieldLeaf, ...]:
+        """The disclosed report field leaves, in proof order (no organisation leaf)."""
+        return tuple(leaf for leaf in self.leaves if not leaf.is_organisation)
+
+    @property
+    def organisation_leaf(self) -> FieldLeaf:
+        """The organisation leaf; DisclosureInvalid if the disclosure has none."""
+        for leaf in self.leaves:
+            if leaf.is_organisation:
+                return leaf
+        raise DisclosureInvalid([Problem("$.leaves", MISSING_ORGANISATION)])
+
+    @property
+    def organisation(self) -> bytes:
+        """The 32-byte organisation id of the organisation leaf (DisclosureInvalid if none).
+
+        The multiproof proves it together with the fields: check with ``verify_disclosure``
+        against the anchored root before relying on it.
+        """
+        return bytes.fromhex(self.organisation_leaf.value[2:])
+
+    @property
+    def organisation_hex(self) -> str:
+        """The organisation id as 0x-hex."""
+        return self.organisation_leaf.value
+
+    @property
+    def organisation_label(self) -> str:
+        """The organisation id as text if it is printable text, else 0x-hex."""
+        return organisation_label(self.organisation)
+
+    @property
     def names(self) -> tuple[str, ...]:
         """The disclosed field names, in REPORT_FIELDS order."""
-        return tuple(sorted((leaf.name for leaf in self.leaves), key=FIELD_INDEX.__getitem__))
+        return tuple(sorted((leaf.name for leaf in self.field_leaves), key=FIELD_INDEX.__getitem__))
 
     @property
     def mask(self) -> int:
         """The field mask of the disclosed fields (bit i = REPORT_FIELDS[i])."""
-        return field_mask(leaf.name for leaf in self.leaves)
+        return field_mask(leaf.name for leaf in self.field_leaves)
 
     def values(self) -> dict[str, Any]:
         """The disclosed field values, parsed, by field name."""
-        return {leaf.name: json.loads(leaf.value) for leaf in self.leaves}
+        return {leaf.name: json.loads(leaf.value) for leaf in self.field_leaves}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see the module docstring)."""
@@ -87,6 +149,7 @@ class Disclosure:
     def from_dict(cls, obj: Any) -> Disclosure:
         """Load a disclosure, checking its shape only; DisclosureInvalid lists every problem.
 
+        The shape includes exactly one organisation leaf and at least one field leaf.
         Whether it proves anything is for ``verify_disclosure`` to say.
         """
         problems: list[Problem] = []
@@ -127,17 +190,26 @@ def _read_leaves(raw: Any, present: bool, problems: list[Problem]) -> tuple[Fiel
         return ()
     leaves: list[FieldLeaf] = []
     seen: set[str] = set()
+    unusable = False
     for i, item in enumerate(raw):
         parsed = read_leaf(item, ("leaves", i), problems)
         if parsed is None:
+            unusable = True
             continue
         leaf = parsed[0]
         if leaf.name in seen:
-            problems.append(
-                Problem(json_path(("leaves", i, "name")), f"field {leaf.name} is disclosed twice")
-            )
+            what = "the organisation leaf" if leaf.is_organisation else f"field {leaf.name}"
+            problems.append(Problem(json_path(("leaves", i, "name")), f"{what} is disclosed twice"))
         seen.add(leaf.name)
         leaves.append(leaf)
+    # A leaf that could not be read may be the one missing: say it once.
+    if not unusable:
+        if ORGANISATION_LEAF not in seen:
+            problems.append(Problem("$.leaves", MISSING_ORGANISATION))
+        if not seen - {ORGANISATION_LEAF}:
+            problems.append(
+                Problem("$.leaves", "discloses no report field: expected at least one field leaf")
+            )
     return tuple(leaves)
 
 
@@ -160,10 +232,12 @@ def _read_proof(raw: Any, present: bool, problems: list[Problem]) -> tuple[bytes
 
 
 def disclose(sealed: SealedReport, names: Iterable[str]) -> Disclosure:
-    """Disclose the fields ``names`` of ``sealed`` with a multiproof against its root.
+    """Disclose the fields ``names`` of ``sealed``, and its organisation, with a multiproof.
 
-    Raises UnknownFieldError for a name that is not a report field, and ValueError if
-    no field is named. Naming a field twice discloses it once.
+    The organisation leaf is always included: it is what proves whose report this is.
+    Raises UnknownFieldError for a name that is not a report field (``"organisation"``
+    included: it is not named, it is always there), and ValueError if no field is named.
+    Naming a field twice discloses it once.
     """
     wanted = list(dict.fromkeys(names))
     if not wanted:
@@ -171,8 +245,9 @@ def disclose(sealed: SealedReport, names: Iterable[str]) -> Disclosure:
     for name in wanted:
         if name not in FIELD_INDEX:
             raise UnknownFieldError(name)
-    by_hash = {leaf.hash: leaf for leaf in sealed.fields}
+    by_hash = {leaf.hash: leaf for leaf in sealed.leaves}
     chosen = [sealed.field(name).hash for name in wanted]
+    chosen.append(sealed.organisation_leaf.hash)
     multiproof = sealed.tree().multiproof(chosen)
     return Disclosure(
         root=sealed.root,
@@ -183,11 +258,15 @@ def disclose(sealed: SealedReport, names: Iterable[str]) -> Disclosure:
     )
 
 
-def disclosure_problems(disclosure: Disclosure, root: bytes | str | None = None) -> list[Problem]:
+def disclosure_problems(
+    disclosure: Disclosure, root: bytes | str | None = None, organisation: bytes | None = None
+) -> list[Problem]:
     """Every reason ``disclosure`` does not prove its fields against ``root``; empty if it does.
 
     ``root`` is the anchored root (bytes or 0x-hex); None checks the disclosure against
-    the root it names itself, which only shows it is self-consistent.
+    the root it names itself, which only shows it is self-consistent. ``organisation``
+    (32 bytes), if given, is the organisation the disclosure must be for; either way the
+    disclosure must carry exactly one organisation leaf, proven with the fields.
     """
     problems: list[Problem] = []
     expected = _root_bytes(root) if root is not None else disclosure.root
@@ -199,13 +278,31 @@ def disclosure_problems(disclosure: Disclosure, root: bytes | str | None = None)
                 f"expected root {hex32(expected)}",
             )
         )
-    for leaf in disclosure.leaves:
+    organisations = [i for i, leaf in enumerate(disclosure.leaves) if leaf.is_organisation]
+    if not organisations:
+        problems.append(Problem("$.leaves", MISSING_ORGANISATION))
+    elif len(organisations) > 1:
+        problems.append(
+            Problem(
+                json_path(("leaves", organisations[1], "name")),
+                "the organisation leaf is disclosed twice",
+            )
+        )
+    elif organisation is not None and disclosure.organisation != organisation:
+        problems.append(
+            Problem(
+                json_path(("leaves", organisations[0], "value")),
+                f"the disclosure is for organisation {disclosure.organisation_label}, "
+                f"expected organisation {organisation_label(organisation)}",
+            )
+        )
+    for leaf in disclosure.field_leaves:
         problems += field_problems(leaf.name, json.loads(leaf.value))
     try:
         implied = process_multiproof(
             [leaf.hash for leaf in disclosure.leaves], disclosure.proof, disclosure.proof_flags
         )
-    except MerkleError as exc:
+    except ValueError as exc:  # MerkleError, or a leaf that cannot be encoded
         problems.append(Problem("$.proof", str(exc)))
     else:
         if implied != disclosure.root:
@@ -213,21 +310,25 @@ def disclosure_problems(disclosure: Disclosure, root: bytes | str | None = None)
                 Problem(
                     "$.proof",
                     f"the leaves and proof lead to {hex32(implied)}, not to the root "
-                    f"{disclosure.root_hex}: a disclosed value, salt or proof hash was changed, "
-                    "or the leaves are out of proof order",
+                    f"{disclosure.root_hex}: a disclosed value, salt, the organisation or a "
+                    "proof hash was changed, or the leaves are out of proof order",
                 )
             )
     return problems
 
 
-def verify_disclosure(disclosure: Disclosure, root: bytes | str | None = None) -> None:
+def verify_disclosure(
+    disclosure: Disclosure, root: bytes | str | None = None, organisation: bytes | None = None
+) -> None:
     """Raise DisclosureInvalid unless ``disclosure`` proves its fields against ``root``.
 
-    Checks that the claimed root is ``root``, that every disclosed value passes the
-    schema for its field on its own, and that the leaves and multiproof reproduce the
-    root (so no value, salt or proof hash was changed).
+    Checks that the claimed root is ``root``, that the organisation leaf is there (and
+    is ``organisation`` if given), that every disclosed value passes the schema for its
+    field on its own, and that the leaves and multiproof reproduce the root (so no
+    value, salt, organisation or proof hash was changed). After it passes,
+    ``disclosure.organisation`` is the organisation the root commits to.
     """
-    problems = disclosure_problems(disclosure, root)
+    problems = disclosure_problems(disclosure, root, organisation)
     if problems:
         raise DisclosureInvalid(problems)
 

@@ -1,8 +1,11 @@
-"""The twelve report fields, their order and the field mask.
+"""The twelve report fields, their order and the field mask; the organisation leaf's name.
 
 The order is fixed by DESIGN.md and is part of the on-chain format: an attestation
 names the fields it verified with a 12-bit mask whose bit ``i`` stands for
 ``REPORT_FIELDS[i]``. Never reorder or rename these.
+
+The field tree has a 13th leaf besides the fields: ``organisation``, the exporter's
+32-byte organisation id (type ``bytes32``). It is not a report field and has no mask bit.
 """
 
 from __future__ import annotations
@@ -37,13 +40,24 @@ ALL_FIELDS_MASK: Final = (1 << len(REPORT_FIELDS)) - 1
 LEAF_TYPE: Final = "string"
 """EAS PrivateData leaf type of every field: the value is canonical JSON text."""
 
+ORGANISATION_LEAF: Final = "organisation"
+"""Name of the 13th leaf, the exporter's organisation id (not a report field, no mask bit)."""
+
+ORGANISATION_LEAF_TYPE: Final = "bytes32"
+"""EAS PrivateData leaf type of the organisation leaf: the value is the 32-byte id."""
+
 
 class UnknownFieldError(ValueError):
     """A field name is not one of REPORT_FIELDS."""
 
     def __init__(self, name: str) -> None:
+        note = (
+            " (the organisation is not a field: every disclosure includes it)"
+            if name == ORGANISATION_LEAF
+            else ""
+        )
         super().__init__(
-            f"unknown report field {name!r}; the fields are: {', '.join(REPORT_FIELDS)}"
+            f"unknown report field {name!r}{note}; the fields are: {', '.join(REPORT_FIELDS)}"
         )
         self.name = name
 

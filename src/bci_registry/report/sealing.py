@@ -1,10 +1,13 @@
-"""Sealed reports: the 12 fields as salted leaves, and the root that goes on chain.
+"""Sealed reports: the 12 fields and the organisation as salted leaves, and the root.
 
 ``seal_report`` validates a report, writes each of the 12 fields as RFC 8785 text,
-gives each a fresh random 32-byte salt and builds the OpenZeppelin StandardMerkleTree
-of the leaves. The root is the report hash anchored on chain. The salts are what keep
-low-entropy values (a cobalt share of 16 %) from being guessed from the root, so a
-sealed report file is confidential: whoever holds it can disclose any field.
+adds the exporter's organisation id as a 13th leaf, gives each leaf a fresh random
+32-byte salt and builds the OpenZeppelin StandardMerkleTree of the 13 leaves. The root
+is the report hash anchored on chain; because the organisation leaf is in the tree, the
+root commits to the exporter, so a report sealed for one organisation can never pass as
+another's. The salts are what keep low-entropy values (a cobalt share of 16 %) from
+being guessed from the root, so a sealed report file is confidential: whoever holds it
+can disclose any field.
 
 Sealed report JSON (``SealedReport.to_json``)::
 
@@ -12,11 +15,15 @@ Sealed report JSON (``SealedReport.to_json``)::
       "schema": "bci-report/1",
       "root": "0x<64 hex>",
       "fields": [ {"type": "string", "name": "<field>", "value": "<RFC 8785 text>",
-                   "salt": "0x<64 hex>"}, ... 12 entries, REPORT_FIELDS order ... ]
+                   "salt": "0x<64 hex>"}, ... 12 entries, REPORT_FIELDS order ...,
+                  {"type": "bytes32", "name": "organisation",
+                   "value": "0x<64 hex: organisation id>", "salt": "0x<64 hex>"} ]
     }
 
-``fields`` is the EAS SDK's ``MerkleValueWithSalt[]``; ``{"root", "values": fields}`` is
-its ``FullMerkleDataTree``, so ``PrivateData.verifyFullTree`` recomputes the same root.
+``fields`` is the EAS SDK's ``MerkleValueWithSalt[]`` (13 leaves, the organisation last);
+``{"root", "values": fields}`` is its ``FullMerkleDataTree``, so
+``PrivateData.verifyFullTree`` recomputes the same root. ``docs/report-format.md``
+describes the format for other implementations.
 """
 
 from __future__ import annotations
@@ -27,29 +34,45 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bci_registry.registry import organisation_label
 from bci_registry.report.canonical import JSONInputError, canonical_json_of_valid_field, parse_json
-from bci_registry.report.documents import check_keys, check_schema_id, read_leaf
+from bci_registry.report.documents import (
+    ORGANISATION_LEAF_SHAPE,
+    check_keys,
+    check_schema_id,
+    read_leaf,
+)
 from bci_registry.report.errors import Problem, SealedReportInvalid, json_path
-from bci_registry.report.fields import LEAF_TYPE, REPORT_FIELDS, SCHEMA_ID
-from bci_registry.report.leaves import SALT_SIZE, FieldLeaf, hex32, parse_hex32
+from bci_registry.report.fields import LEAF_TYPE, ORGANISATION_LEAF, REPORT_FIELDS, SCHEMA_ID
+from bci_registry.report.leaves import (
+    SALT_SIZE,
+    FieldLeaf,
+    hex32,
+    organisation_leaf,
+    parse_hex32,
+)
 from bci_registry.report.merkle import StandardMerkleTree
 from bci_registry.report.validation import report_problems, validate_report
 
+SALT_NAMES = (*REPORT_FIELDS, ORGANISATION_LEAF)
+"""The names a full set of salts has: the 12 fields and the organisation leaf."""
+
 
 def fields_root(leaves: Iterable[FieldLeaf]) -> bytes:
-    """Root of the StandardMerkleTree over the given field leaves."""
+    """Root of the StandardMerkleTree over the given leaves (fields and organisation)."""
     return StandardMerkleTree([leaf.hash for leaf in leaves]).root
 
 
 @dataclass(frozen=True)
 class SealedReport:
-    """A report's 12 field leaves (REPORT_FIELDS order) and their root.
+    """A report's 12 field leaves (REPORT_FIELDS order), its organisation leaf, and the root.
 
     Make one with ``seal_report`` or ``SealedReport.from_json``/``from_dict``, which check
-    that the root matches the fields; the constructor itself trusts its arguments.
+    that the root matches the leaves; the constructor itself trusts its arguments.
     """
 
     fields: tuple[FieldLeaf, ...]
+    organisation_leaf: FieldLeaf
     root: bytes
     schema: str = SCHEMA_ID
 
@@ -58,30 +81,50 @@ class SealedReport:
         """The root as 0x-hex, as anchored on chain."""
         return hex32(self.root)
 
+    @property
+    def organisation(self) -> bytes:
+        """The 32-byte id of the organisation the root commits to."""
+        return bytes.fromhex(self.organisation_leaf.value[2:])
+
+    @property
+    def organisation_hex(self) -> str:
+        """The organisation id as 0x-hex."""
+        return self.organisation_leaf.value
+
+    @property
+    def organisation_label(self) -> str:
+        """The organisation id as text if it is printable text, else 0x-hex."""
+        return organisation_label(self.organisation)
+
+    @property
+    def leaves(self) -> tuple[FieldLeaf, ...]:
+        """All 13 leaves of the tree: the 12 fields, then the organisation."""
+        return (*self.fields, self.organisation_leaf)
+
     def field(self, name: str) -> FieldLeaf:
-        """The leaf of field ``name``; KeyError if there is none."""
-        for leaf in self.fields:
+        """The leaf named ``name`` (a field, or ``"organisation"``); KeyError if none."""
+        for leaf in self.leaves:
             if leaf.name == name:
                 return leaf
         raise KeyError(name)
 
     def report(self) -> dict[str, Any]:
-        """The report the fields commit to, with its ``"schema"`` marker."""
+        """The report the fields commit to, with its ``"schema"`` marker (no organisation)."""
         report: dict[str, Any] = {"schema": self.schema}
         for leaf in self.fields:
             report[leaf.name] = json.loads(leaf.value)
         return report
 
     def tree(self) -> StandardMerkleTree:
-        """The field-commitment tree (rebuilt on each call)."""
-        return StandardMerkleTree([leaf.hash for leaf in self.fields])
+        """The field-commitment tree over the 13 leaves (rebuilt on each call)."""
+        return StandardMerkleTree([leaf.hash for leaf in self.leaves])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see the module docstring)."""
         return {
             "schema": self.schema,
             "root": self.root_hex,
-            "fields": [leaf.to_dict() for leaf in self.fields],
+            "fields": [leaf.to_dict() for leaf in self.leaves],
         }
 
     def to_json(self) -> str:
@@ -93,7 +136,8 @@ class SealedReport:
         """Check and load a sealed report; SealedReportInvalid lists every problem.
 
         Re-checks everything: the shape, that each value is the canonical text of a JSON
-        value, that the values form a valid report, and that the root matches.
+        value, that the values form a valid report, that the organisation leaf is there,
+        and that the root matches the 13 leaves.
         """
         problems: list[Problem] = []
         if not isinstance(obj, dict):
@@ -107,7 +151,9 @@ class SealedReport:
         leaves: dict[str, tuple[FieldLeaf, Any]] = {}
         if not isinstance(raw_fields, list):
             if "fields" in obj:
-                problems.append(Problem("$.fields", "expected an array of 12 field leaves"))
+                problems.append(
+                    Problem("$.fields", "expected an array of 12 field leaves and the organisation")
+                )
         else:
             unusable = False
             for i, raw in enumerate(raw_fields):
@@ -117,10 +163,9 @@ class SealedReport:
                     continue
                 leaf, _ = parsed
                 if leaf.name in leaves:
+                    what = "the organisation leaf" if leaf.is_organisation else f"field {leaf.name}"
                     problems.append(
-                        Problem(
-                            json_path(("fields", i, "name")), f"field {leaf.name} appears twice"
-                        )
+                        Problem(json_path(("fields", i, "name")), f"{what} appears twice")
                     )
                     continue
                 leaves[leaf.name] = parsed
@@ -128,24 +173,35 @@ class SealedReport:
             # A leaf that could not be read may be the "missing" one: say it once.
             if missing and not unusable:
                 problems.append(Problem("$.fields", f"missing field leaves: {', '.join(missing)}"))
+            if ORGANISATION_LEAF not in leaves and not unusable:
+                problems.append(Problem("$.fields", _MISSING_ORGANISATION))
         if problems:
             raise SealedReportInvalid(problems)
-        report = {"schema": SCHEMA_ID, **{name: value for name, (_, value) in leaves.items()}}
+        report = {
+            "schema": SCHEMA_ID,
+            **{name: value for name, (_, value) in leaves.items() if name != ORGANISATION_LEAF},
+        }
         problems += report_problems(report)
-        ordered = tuple(leaves[name][0] for name in REPORT_FIELDS)
-        recomputed = fields_root(ordered)
-        if root is not None and recomputed != root:
+        assert root is not None  # checked above
+        sealed = cls(
+            fields=tuple(leaves[name][0] for name in REPORT_FIELDS),
+            organisation_leaf=leaves[ORGANISATION_LEAF][0],
+            root=root,
+        )
+        recomputed = fields_root(sealed.leaves)
+        if recomputed != root:
             problems.append(
                 Problem(
                     "$.root",
-                    f"does not match the fields: they give {hex32(recomputed)}, "
-                    "so a value or salt was changed after sealing",
+                    f"does not match the fields and the organisation leaf "
+                    f"(organisation {sealed.organisation_label}): they give "
+                    f"{hex32(recomputed)}, so a value, a salt or the organisation was changed "
+                    "after sealing",
                 )
             )
         if problems:
             raise SealedReportInvalid(problems)
-        assert root is not None  # checked above
-        return cls(fields=ordered, root=root)
+        return sealed
 
     @classmethod
     def from_json(cls, text: str) -> SealedReport:
@@ -157,13 +213,34 @@ class SealedReport:
         return cls.from_dict(obj)
 
 
-def seal_report(report: Any, salts: Mapping[str, bytes] | None = None) -> SealedReport:
-    """Validate ``report`` and seal it; ReportInvalid (with every problem) if it is invalid.
+_MISSING_ORGANISATION = (
+    "the organisation leaf is missing: the root commits to the exporter's organisation "
+    f"through a 13th leaf {ORGANISATION_LEAF_SHAPE}; a file without it was sealed before "
+    "reports named their organisation and must be sealed again"
+)
 
-    ``salts`` maps each of the 12 field names to a 32-byte salt. Leave it out in real
-    use: each field then gets a fresh ``secrets.token_bytes(32)``. Fixed salts exist
-    for test vectors and for re-sealing a report whose salts were kept elsewhere.
+
+def seal_report(
+    report: Any, salts: Mapping[str, bytes] | None = None, *, organisation: bytes
+) -> SealedReport:
+    """Validate ``report`` and seal it for ``organisation``; ReportInvalid if it is invalid.
+
+    ``organisation`` is the exporter's 32-byte organisation id, as registered on chain
+    (``bci_registry.registry.organisation_id`` turns its text form into bytes); it
+    becomes the 13th leaf, so the root commits to it.
+
+    ``salts`` maps each of the 12 field names and ``"organisation"`` to a 32-byte salt.
+    Leave it out in real use: each leaf then gets a fresh ``secrets.token_bytes(32)``.
+    Fixed salts exist for test vectors and for re-sealing a report whose salts were
+    kept elsewhere.
     """
+    if not isinstance(organisation, bytes) or len(organisation) != 32:
+        raise ValueError(
+            "organisation must be the 32-byte organisation id "
+            "(bci_registry.registry.organisation_id makes it from its text form)"
+        )
+    if organisation == bytes(32):
+        raise ValueError("the organisation id is zero; the registry gives no organisation that id")
     validate_report(report)
     if salts is not None:
         _check_salts(salts)
@@ -176,15 +253,26 @@ def seal_report(report: Any, salts: Mapping[str, bytes] | None = None) -> Sealed
         )
         for name in REPORT_FIELDS
     )
-    return SealedReport(fields=leaves, root=fields_root(leaves))
+    org_leaf = organisation_leaf(
+        organisation,
+        salts[ORGANISATION_LEAF] if salts is not None else secrets.token_bytes(SALT_SIZE),
+    )
+    return SealedReport(
+        fields=leaves, organisation_leaf=org_leaf, root=fields_root((*leaves, org_leaf))
+    )
+
+
+seal = seal_report
+"""``seal(report, organisation=..., salts=...)``: the same function as ``seal_report``."""
 
 
 def _check_salts(salts: Mapping[str, bytes]) -> None:
-    unknown = sorted(set(salts) - set(REPORT_FIELDS))
-    missing = [name for name in REPORT_FIELDS if name not in salts]
+    unknown = sorted(set(salts) - set(SALT_NAMES))
+    missing = [name for name in SALT_NAMES if name not in salts]
     if unknown or missing:
         raise ValueError(
-            f"salts must name exactly the 12 fields; unknown {unknown}, missing {missing}"
+            "salts must name exactly the 12 fields and the organisation; "
+            f"unknown {unknown}, missing {missing}"
         )
     for name, salt in salts.items():
         if not isinstance(salt, bytes) or len(salt) != SALT_SIZE:
