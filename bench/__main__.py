@@ -1,7 +1,11 @@
-"""`make bench`: gas and calldata on anvil, and report sealing throughput.
+"""`make bench`: gas and calldata on anvil beside the peers, and throughput.
 
-Writes bench/results/gas.json (a list of {operation, gas_used, calldata_bytes,
-peer...}) and prints a table beside the same-node peers of DESIGN.md.
+On one anvil, in one run, it measures our contracts and the peers deployed
+from their published npm artifacts (EAS 1.4, Safe 1.4.1: `bench.peers`).
+Writes bench/results/gas.json (a list of {operation, gas_used,
+calldata_bytes}, ours paired with the measured peer, then the peers' own
+records named `eas_*` / `safe_*`), prints the table with ratios and draws
+bench/results/gas.png.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import sys
 from pathlib import Path
 
 from bci_registry import devnode
-from bench import report_throughput, verify_timing
+from bench import chart, report_throughput, verify_timing
+from bench.peers import measure_peers, pair_with_peers
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -37,9 +42,10 @@ def run_gas() -> list[dict[str, object]]:
             registry = measure_registry(project, actors, chain.chain_id, rec)
             for extra in EXTRA_MEASUREMENTS:
                 extra(project, actors, chain.chain_id, registry, rec)
+        peer_records = measure_peers(node.url)
     finally:
         node.stop()
-    return [r.to_json() for r in rec.records]
+    return pair_with_peers([r.to_json() for r in rec.records], peer_records) + peer_records
 
 
 def print_gas_table(records: list[dict[str, object]]) -> None:
@@ -48,7 +54,8 @@ def print_gas_table(records: list[dict[str, object]]) -> None:
         peer = ""
         if "peer" in r:
             peer_bytes = f", {r['peer_calldata_bytes']} B" if "peer_calldata_bytes" in r else ""
-            peer = f"{r['peer']}: {r['peer_gas']:,} gas{peer_bytes}"
+            ratio = int(str(r["gas_used"])) / int(str(r["peer_gas"]))
+            peer = f"{r['peer']}: {r['peer_gas']:,} gas{peer_bytes} ({ratio:.2f}x)"
         print(f"{r['operation']:40} {r['gas_used']:>8,} {r['calldata_bytes']:>6}   {peer}")
 
 
@@ -57,6 +64,7 @@ def main() -> int:
     records = run_gas()
     (RESULTS / "gas.json").write_text(json.dumps(records, indent=2) + "\n")
     print_gas_table(records)
+    chart.draw(records, RESULTS / "gas.png")
     report_throughput.run()
     verify_timing.run()
     print(f"\nresults in {RESULTS}")

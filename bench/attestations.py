@@ -26,13 +26,6 @@ FAR_FUTURE = 2**40 - 1
 DAY, YEAR = 86_400, 365 * 86_400
 ALL_FIELDS = 0xFFF
 
-#: operation => (peer, peer gas, peer calldata bytes), for ``bench.gas.PEERS``.
-PEERS: dict[str, tuple[str, int, int | None]] = {
-    "attest_direct": ("EAS 1.4 attest (5 fields, 160 B data)", 296_961, 484),
-    "attest_by_signature": ("EAS 1.4 attestByDelegation", 313_104, 644),
-    "revoke_attestation": ("EAS 1.4 revoke", 75_153, 100),
-}
-
 
 def measure_attestations(
     project: Any, accounts: list[Any], chain_id: int, registry: Any, rec: Any

@@ -1,7 +1,7 @@
 """Gas and calldata per registry operation, measured from receipts on anvil.
 
 The node is the pinned anvil in OP-stack mode (chain id 84532) on 127.0.0.1,
-so the figures compare with the peers in DESIGN.md measured on the same node.
+where `bench.peers` measures the peers in the same run.
 Actors are anvil's well-known dev accounts (Ape's test mnemonic).
 """
 
@@ -26,20 +26,9 @@ class GasRecord:
     operation: str
     gas_used: int
     calldata_bytes: int
-    peer: str = ""
-    peer_gas: int | None = None
-    peer_calldata_bytes: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in ("", None)}
-
-
-#: Same-node peers from DESIGN.md and the issues: (name, gas, calldata bytes).
-PEERS: dict[str, tuple[str, int, int | None]] = {
-    "anchor_2of3_signatures": ("Safe 1.4.1 2-of-3 execTransaction + anchor", 83_834, 612),
-    "anchor_3of5_signatures": ("Safe 1.4.1 3-of-5 execTransaction + anchor", 90_900, None),
-    "submit_pending": ("minimal Vyper anchor, plain EOA call", 45_640, None),
-}
 
 
 class Recorder:
@@ -47,15 +36,11 @@ class Recorder:
         self.records: list[GasRecord] = []
 
     def measure(self, operation: str, receipt: Any) -> None:
-        peer = PEERS.get(operation)
         self.records.append(
             GasRecord(
                 operation=operation,
                 gas_used=int(receipt.gas_used),
                 calldata_bytes=len(bytes(receipt.transaction.data)),
-                peer=peer[0] if peer else "",
-                peer_gas=peer[1] if peer else None,
-                peer_calldata_bytes=peer[2] if peer else None,
             )
         )
 
@@ -164,9 +149,7 @@ def measure_registry(project: Any, accounts: list[Any], chain_id: int, rec: Reco
 EXTRA_MEASUREMENTS: list[Callable[[Any, list[Any], int, Any, Recorder], None]] = []
 
 
-# Attestations (issue 4): their same-node peers and their measurements.
-from bench.attestations import PEERS as _ATTESTATION_PEERS  # noqa: E402
+# Attestations (issue 4).
 from bench.attestations import measure_attestations  # noqa: E402
 
-PEERS.update(_ATTESTATION_PEERS)
 EXTRA_MEASUREMENTS.append(measure_attestations)

@@ -486,7 +486,7 @@ def anchor(
     @param signatures The approvals, by signer slot (see the spec).
     """
     pausable._require_not_paused()
-    self._anchor_new(organisation, report, empty(bytes32), 0, deadline, signatures)
+    self._anchor_new(organisation, report, empty(bytes32), deadline, signatures)
 
 
 @external
@@ -511,7 +511,7 @@ def anchor_correction(
     """
     pausable._require_not_paused()
     assert supersedes != empty(bytes32), "registry: superseded report is zero"
-    self._anchor_new(organisation, report, supersedes, 0, deadline, signatures)
+    self._anchor_new(organisation, report, supersedes, deadline, signatures)
 
 
 @external
@@ -527,14 +527,7 @@ def submit(organisation: bytes32, report: bytes32, supersedes: bytes32):
     @param supersedes The root of the organisation's anchored report it
            corrects, or zero.
     """
-    pausable._require_not_paused()
-    record: uint256 = self._active_organisation(organisation)
-    assert self._is_submitter[organisation][msg.sender], "registry: caller is not a submitter"
-    assert report != empty(bytes32), "registry: report root is zero"
-    assert self._reports[organisation][report] == 0, "registry: report already known"
-    packed: uint256 = convert(REPORT_PENDING, uint256) | (
-        convert(self._org_version(record), uint256) << _REPORT_VERSION_SHIFT
-    )
+    packed: uint256 = self._new_pending(organisation, report, 0)
     if supersedes != empty(bytes32):
         self._check_supersedable(organisation, supersedes)
         self._predecessor[organisation][report] = supersedes
@@ -744,8 +737,33 @@ def anchor_batch(
     @param signatures The approvals, by signer slot (see the spec).
     """
     pausable._require_not_paused()
+    record: uint256 = self._active_organisation(organisation)
+    assert batch != empty(bytes32), "registry: report root is zero"
     assert size != 0, "registry: batch size is zero"
-    self._anchor_new(organisation, batch, empty(bytes32), size, deadline, signatures)
+    assert self._reports[organisation][batch] == 0, "registry: report already known"
+    approvers: uint256 = 0
+    approvals: uint256 = 0
+    approvers, approvals = self._check_signatures(
+        organisation,
+        record,
+        BATCH_APPROVAL_TYPEHASH,
+        self._approval_fields(organisation, batch, convert(size, bytes32), record, deadline),
+        deadline,
+        signatures,
+        0,
+    )
+    assert approvals >= convert(self._org_threshold(record), uint256), "registry: approvals below threshold"
+    self._reports[organisation][batch] = (
+        convert(REPORT_ANCHORED, uint256)
+        | (approvers << _REPORT_APPROVERS_SHIFT)
+        | (approvals << _REPORT_APPROVALS_SHIFT)
+        | (((record >> _ORG_VERSION_SHIFT) & _MASK32) << _REPORT_VERSION_SHIFT)
+        | (block.timestamp << _REPORT_TIME_SHIFT)
+        | (block.number << _REPORT_BLOCK_SHIFT)
+        | _REPORT_IS_BATCH
+        | (convert(size, uint256) << _REPORT_SIZE_SHIFT)
+    )
+    log IReportRegistry.BatchAnchored(organisation=organisation, batch=batch, size=size, approvers=approvers)
 
 
 @external
@@ -761,17 +779,9 @@ def submit_batch(organisation: bytes32, batch: bytes32, size: uint32):
     @param batch The batch root.
     @param size The number of reports in the batch (non-zero).
     """
-    pausable._require_not_paused()
-    record: uint256 = self._active_organisation(organisation)
-    assert self._is_submitter[organisation][msg.sender], "registry: caller is not a submitter"
-    assert batch != empty(bytes32), "registry: report root is zero"
     assert size != 0, "registry: batch size is zero"
-    assert self._reports[organisation][batch] == 0, "registry: report already known"
-    self._reports[organisation][batch] = (
-        convert(REPORT_PENDING, uint256)
-        | (convert(self._org_version(record), uint256) << _REPORT_VERSION_SHIFT)
-        | _REPORT_IS_BATCH
-        | (convert(size, uint256) << _REPORT_SIZE_SHIFT)
+    self._reports[organisation][batch] = self._new_pending(
+        organisation, batch, _REPORT_IS_BATCH | (convert(size, uint256) << _REPORT_SIZE_SHIFT)
     )
     log IReportRegistry.BatchSubmitted(organisation=organisation, batch=batch, size=size, submitter=msg.sender)
 
@@ -865,7 +875,7 @@ def anchor_member_correction(
     """
     pausable._require_not_paused()
     self._reports[organisation][supersedes] = self._member_record(organisation, supersedes, batch, proof)
-    self._anchor_new(organisation, report, supersedes, 0, deadline, signatures)
+    self._anchor_new(organisation, report, supersedes, deadline, signatures)
 
 
 @external
@@ -941,13 +951,14 @@ def in_force(
     @param proof The report's inclusion proof in the batch.
     @return bool True if the report is in force.
     """
-    packed: uint256 = self._effective_record(organisation, report, batch, proof)
-    return (
-        self._report_state(packed) == REPORT_ANCHORED
-        and packed & _REPORT_IS_BATCH == 0
-        and self._org_status(self._organisations[organisation]) == ORGANISATION_ACTIVE
-        and not pausable.paused
-    )
+    packed: uint256 = self._reports[organisation][report]
+    if packed == 0:
+        packed = self._batch_record(organisation, report, batch, proof) & ~_REPORT_IS_BATCH
+    if packed & (_MASK8 | _REPORT_IS_BATCH) != convert(REPORT_ANCHORED, uint256):
+        return False
+    if (self._organisations[organisation] >> _ORG_STATUS_SHIFT) & _MASK8 != convert(ORGANISATION_ACTIVE, uint256):
+        return False
+    return not pausable.paused
 
 
 @external
@@ -1029,33 +1040,20 @@ def _anchor_new(
     organisation: bytes32,
     report: bytes32,
     supersedes: bytes32,
-    size: uint32,
     deadline: uint64,
     signatures: Bytes[MAX_SIGNATURE_BYTES],
 ):
-    """
-    @dev Anchors a new report (`size` 0: signed `Approval`s) or a new batch
-         root (`size` > 0: signed `BatchApproval`s, `supersedes` 0) in one
-         transaction; one storage write for either.
-    """
     record: uint256 = self._active_organisation(organisation)
     assert report != empty(bytes32), "registry: report root is zero"
     assert self._reports[organisation][report] == 0, "registry: report already known"
     version: uint256 = convert(self._org_version(record), uint256)
-    typehash: bytes32 = APPROVAL_TYPEHASH
-    third: bytes32 = supersedes
-    flags: uint256 = 0
-    if size != 0:
-        typehash = BATCH_APPROVAL_TYPEHASH
-        third = convert(size, bytes32)
-        flags = _REPORT_IS_BATCH | (convert(size, uint256) << _REPORT_SIZE_SHIFT)
     approvers: uint256 = 0
     approvals: uint256 = 0
     approvers, approvals = self._check_signatures(
         organisation,
         record,
-        typehash,
-        self._approval_fields(organisation, report, third, record, deadline),
+        APPROVAL_TYPEHASH,
+        self._approval_fields(organisation, report, supersedes, record, deadline),
         deadline,
         signatures,
         0,
@@ -1068,7 +1066,6 @@ def _anchor_new(
         | (version << _REPORT_VERSION_SHIFT)
         | (block.timestamp << _REPORT_TIME_SHIFT)
         | (block.number << _REPORT_BLOCK_SHIFT)
-        | flags
     )
     if supersedes != empty(bytes32):
         self._check_supersedable(organisation, supersedes)
@@ -1076,10 +1073,7 @@ def _anchor_new(
         packed |= _REPORT_HAS_PREDECESSOR
         self._supersede(organisation, supersedes, report)
     self._reports[organisation][report] = packed
-    if size != 0:
-        log IReportRegistry.BatchAnchored(organisation=organisation, batch=report, size=size, approvers=approvers)
-    else:
-        log IReportRegistry.ReportAnchored(organisation=organisation, report=report, approvers=approvers)
+    log IReportRegistry.ReportAnchored(organisation=organisation, report=report, approvers=approvers)
 
 
 @internal
@@ -1093,6 +1087,20 @@ def _log_anchored(organisation: bytes32, report: bytes32, packed: uint256, appro
         )
     else:
         log IReportRegistry.ReportAnchored(organisation=organisation, report=report, approvers=approvers)
+
+
+@internal
+def _new_pending(organisation: bytes32, report: bytes32, flags: uint256) -> uint256:
+    """
+    @dev Checks a submission by `msg.sender` and returns the new pending
+         record (not yet stored).
+    """
+    pausable._require_not_paused()
+    record: uint256 = self._active_organisation(organisation)
+    assert self._is_submitter[organisation][msg.sender], "registry: caller is not a submitter"
+    assert report != empty(bytes32), "registry: report root is zero"
+    assert self._reports[organisation][report] == 0, "registry: report already known"
+    return convert(REPORT_PENDING, uint256) | (convert(self._org_version(record), uint256) << _REPORT_VERSION_SHIFT) | flags
 
 
 @internal
@@ -1144,7 +1152,7 @@ def _revoke(organisation: bytes32, report: bytes32, packed: uint256, reason: uin
 def _check_supersedable(organisation: bytes32, old: bytes32):
     packed: uint256 = self._reports[organisation][old]
     assert self._report_state(packed) == REPORT_ANCHORED, "registry: superseded report is not anchored"
-    assert packed & _REPORT_IS_BATCH == 0, "registry: a batch is not superseded (correct its members)"
+    assert packed & _REPORT_IS_BATCH == 0, "registry: a batch is not superseded"
 
 
 @internal

@@ -452,7 +452,7 @@ def test_a_batch_is_not_superseded_as_a_whole(
 ) -> None:  # fmt: skip
     tree, _ = anchor_tree(org, roots(3))
     corrected = keccak(text="corrects the batch?")
-    with reverts("registry: a batch is not superseded (correct its members)"):
+    with reverts("registry: a batch is not superseded"):
         registry.anchor_correction(
             org, corrected, tree.root, FAR_FUTURE,
             approvals(signers[:2], approval(org, corrected, tree.root)), sender=outsider,
