@@ -12,13 +12,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bci_registry import inputs
 from bci_registry.report.canonical import JSONInputError, parse_json
 from bci_registry.report.disclosure import Disclosure
 from bci_registry.report.errors import InputFileError, Problem, ReportInvalid
 from bci_registry.report.sealing import SealedReport
 from bci_registry.report.validation import validate_report
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = inputs.MAX_FILE_BYTES
 """Largest file read; a report is a few kilobytes, so anything near this is a mistake."""
 
 PathLike = str | os.PathLike[str]
@@ -27,18 +28,9 @@ PathLike = str | os.PathLike[str]
 def read_text(path: PathLike) -> str:
     """A UTF-8 text file's content; InputFileError says why it cannot be read."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputFileError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(f"{os.fspath(path)} is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{os.fspath(path)} is not UTF-8 text (byte {exc.start} cannot be decoded)"
-        ) from None
+        return inputs.read_text(path, "file", MAX_FILE_BYTES)
+    except inputs.BoundedInputError as exc:
+        raise InputFileError(str(exc)) from None
 
 
 def load_report(path: PathLike) -> dict[str, Any]:
