@@ -39,6 +39,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_SMALL_FILE_BYTES = 4 * 1024 * 1024
 """Largest approval, attestation, request, manifest or journal file read."""
 
+MAX_JOURNAL_BYTES = 256 * 1024 * 1024
+"""Largest batch journal (one short line per report and step)."""
+
 MAX_POLICY_BYTES = 256 * 1024
 """Largest policy file: a policy is a dozen lines; YAML parsing is slow pure Python."""
 
@@ -52,7 +55,14 @@ PathLike = str | os.PathLike[str]
 
 
 class BoundedInputError(ValueError):
-    """A file or answer is unusable: not a regular file, too big, too deep, not UTF-8, ..."""
+    """A file or answer is unusable: not a regular file, too big, too deep, not UTF-8, ...
+
+    ``reason`` is the message without the file's name, for callers that name it.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 # ------------------------------------------------------------------ bytes
@@ -83,20 +93,19 @@ def read_bytes(path: PathLike, what: str = "file", max_bytes: int = MAX_FILE_BYT
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(name, flags)
-    except FileNotFoundError:
-        raise BoundedInputError(f"cannot read {what} {name}: no such file") from None
     except OSError as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else _oserror(exc)
         raise BoundedInputError(
-            f"cannot read {what} {name}: {(exc.strerror or str(exc)).lower()}"
+            f"cannot read {what} {name}: {reason}", f"cannot read: {reason}"
         ) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise BoundedInputError(
-                f"{what} {name} is {_kind(info.st_mode)}, not a regular file; refusing to read it"
-            )
+            kind = f"is {_kind(info.st_mode)}, not a regular file; refusing to read it"
+            raise BoundedInputError(f"{what} {name} {kind}", kind)
         if info.st_size > max_bytes:
-            raise BoundedInputError(f"{what} {name} is larger than {max_bytes} bytes")
+            big = f"is larger than {max_bytes} bytes"
+            raise BoundedInputError(f"{what} {name} {big}", big)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         chunks: list[bytes] = []
@@ -108,14 +117,20 @@ def read_bytes(path: PathLike, what: str = "file", max_bytes: int = MAX_FILE_BYT
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
-                raise BoundedInputError(f"{what} {name} is larger than {max_bytes} bytes")
+                big = f"is larger than {max_bytes} bytes"
+                raise BoundedInputError(f"{what} {name} {big}", big)
     except OSError as exc:
+        reason = _oserror(exc)
         raise BoundedInputError(
-            f"cannot read {what} {name}: {(exc.strerror or str(exc)).lower()}"
+            f"cannot read {what} {name}: {reason}", f"cannot read: {reason}"
         ) from None
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def _oserror(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
 
 
 def decode_utf8(data: bytes, where: str) -> str:
@@ -123,9 +138,8 @@ def decode_utf8(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BoundedInputError(
-            f"{where} is not UTF-8 text (byte {exc.start} cannot be decoded)"
-        ) from None
+        reason = f"is not UTF-8 text (byte {exc.start} cannot be decoded)"
+        raise BoundedInputError(f"{where} {reason}", reason) from None
 
 
 def read_text(path: PathLike, what: str = "file", max_bytes: int = MAX_FILE_BYTES) -> str:

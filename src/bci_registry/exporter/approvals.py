@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bci_registry import inputs
 from bci_registry.eip712 import Domain
 from bci_registry.registry import InputError, approval_message, organisation_id, report_root
 from bci_registry.signatures import SignedApproval
@@ -55,10 +56,11 @@ class ApprovalFile:
 
     @classmethod
     def read(cls, path: Path) -> ApprovalFile:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: cannot read approval file ({exc})") from exc
+        try:  # the bounded loader: regular file, size, UTF-8, depth, number length
+            text = inputs.read_text(path, "approval file", inputs.MAX_SMALL_FILE_BYTES)
+            data = inputs.parse_json(text)
+        except inputs.BoundedInputError as exc:
+            raise InputError(f"{path}: cannot read approval file ({exc.reason})") from None
         if not isinstance(data, dict) or data.get("kind") != APPROVAL_FILE_KIND:
             raise InputError(f"{path}: not an approval file (expected kind {APPROVAL_FILE_KIND!r})")
         try:

@@ -51,6 +51,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from bci_registry import inputs
 from bci_registry.devnode import NodeError
 from bci_registry.registry import InputError
 from bci_registry.report import (
@@ -275,9 +276,10 @@ class Journal:
         entries: dict[str, Entry] = {}
         if not self.path.exists():
             return entries
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
-            try:
-                entry = self._parse(json.loads(line))
+        text = inputs.read_text(self.path, "batch journal", inputs.MAX_JOURNAL_BYTES)
+        for number, line in enumerate(text.splitlines(), 1):
+            try:  # bounded: depth, number length, lone surrogates
+                entry = self._parse(inputs.parse_json(line))
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(
                     f"{self.path}, line {number}: not a journal record ({exc})"
