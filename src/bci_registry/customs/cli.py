@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         policy = load_policy(args.policy)
-        delivery = parse_time(args.delivery, "--delivery") if args.delivery else None
+        delivery = parse_time(args.delivery, "--delivery") if args.delivery is not None else None
         deployment = load_path(args.manifest)
         reader = ChainReader(http_node(args.rpc_url, args.timeout), deployment)
         outcome = verify(args.files, reader, policy, delivery)
