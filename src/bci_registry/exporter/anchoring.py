@@ -321,6 +321,9 @@ def submit_root(
     """One root: pending without approvals, anchored in one transaction with single-report
     approval files (``bci-approval/1``). The registry refuses a root it already knows."""
     registry, root = contracts.registry, "0x" + report.hex()
+    state, _ = report_state(registry, report)
+    if state in ANCHORED_STATES or (state == "pending" and not approval_paths):
+        return f"{root} is already {state}: nothing sent"  # as documented: skipped, exit 0
     if not approval_paths:
         receipt = registry.submit(organisation, report, supersedes, sender=sender)
         return f"submitted {root} as pending, tx {receipt.txn_hash}"

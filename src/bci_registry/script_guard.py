@@ -1,0 +1,140 @@
+"""Time limits, quiet start-up and the exit-code edge of the `ape run` scripts.
+
+Ape's HTTP provider waits up to 30 minutes for each request, retries, and has
+no limit for a whole command: against a node that accepts the connection and
+never answers, `submit` and `status` waited for minutes with no output. Here:
+
+- every request to the node gets ``--request-timeout`` seconds per read
+  (Ape's provider is given the limit when it connects);
+- the whole command gets ``--command-timeout`` seconds (SIGALRM, which also
+  interrupts a node that drips one byte at a time); the message names the
+  node and what timed out; exit 2;
+- the warnings a newcomer should not see are filtered at import: pydantic
+  settings' "incomplete definition" warning (printed on every run as two
+  lines) and Ape's "Danger! This account will now sign any transaction" (the
+  scripts enable autosign on purpose, for one command, from a passphrase in
+  the environment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+#: Default per-request limit (seconds): one eth_call or eth_sendRawTransaction.
+DEFAULT_REQUEST_TIMEOUT = 30.0
+#: Default limit of a whole command (seconds); a large batch may need more.
+DEFAULT_COMMAND_TIMEOUT = 900.0
+#: Commands that only read: a revert there is a wrong contract, never a refusal.
+READ_ONLY_COMMANDS = frozenset({"status", "verify"})
+
+
+def quiet_startup_warnings() -> None:
+    """Filter the start-up warnings every `ape run` used to print (see the module docstring)."""
+    warnings.filterwarnings(
+        "ignore", message=r"Field '.*' has an incomplete definition", module=r"pydantic_settings"
+    )
+    warnings.filterwarnings("ignore", message=r".*has an incomplete definition.*")
+
+
+@contextlib.contextmanager
+def autosign_quietly() -> Iterator[None]:
+    """Within the block, Ape does not log its autosign "Danger!" warning."""
+    try:
+        from ape.logging import LogLevel, logger
+    except ImportError:  # pragma: no cover - Ape is installed wherever scripts run
+        yield
+        return
+    with logger.at_level(LogLevel.ERROR):
+        yield
+
+
+class CommandDeadline(BaseException):
+    """The command's overall time limit ran out (BaseException: no `except Exception` eats it)."""
+
+
+def node_where(provider: Any) -> str:
+    """The node's configured URL, or the network's name; never asks public endpoints."""
+    with contextlib.suppress(Exception):
+        configured = provider._configured_rpc
+        if isinstance(configured, str) and configured:
+            return configured
+    with contextlib.suppress(Exception):
+        return f"{provider.network.ecosystem.name}:{provider.network.name}"
+    return "the node"
+
+
+@contextlib.contextmanager
+def request_timeout(seconds: float) -> Iterator[None]:
+    """Ape's HTTP provider, created within the block, waits at most ``seconds`` per read."""
+    try:
+        import ape_ethereum.provider as ape_provider
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    original = getattr(ape_provider, "_create_web3", None)
+    if original is None:  # another Ape version: the command deadline still holds
+        yield
+        return
+
+    def create_web3(*args: Any, request_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        settings = dict(request_kwargs or {})
+        settings.setdefault("timeout", (min(seconds, 10.0), seconds))
+        return original(*args, request_kwargs=settings, **kwargs)
+
+    ape_provider._create_web3 = create_web3
+    try:
+        yield
+    finally:
+        ape_provider._create_web3 = original
+
+
+@contextlib.contextmanager
+def command_deadline(seconds: float) -> Iterator[None]:
+    """Raise CommandDeadline in the main thread after ``seconds`` (SIGALRM)."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise CommandDeadline
+
+    try:
+        previous = signal.signal(signal.SIGALRM, expire)
+    except ValueError:  # not the main thread (e.g. in-process tests): no alarm
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def node_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the node failed to answer (timed out, connection lost)."""
+    found: list[type[BaseException]] = [TimeoutError, ConnectionError]
+    with contextlib.suppress(ImportError):
+        import requests
+
+        found.append(requests.exceptions.RequestException)
+    with contextlib.suppress(ImportError):
+        from web3.exceptions import ProviderConnectionError, TimeExhausted
+
+        found += [ProviderConnectionError, TimeExhausted]
+    return tuple(found)
+
+
+def decoding_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean an answer did not decode as the expected contract's."""
+    found: list[type[BaseException]] = []
+    with contextlib.suppress(ImportError):
+        from eth_abi.exceptions import DecodingError
+
+        found.append(DecodingError)
+    with contextlib.suppress(ImportError):
+        from ape.exceptions import DecodingError as ApeDecodingError
+
+        found.append(ApeDecodingError)
+    return tuple(found)
