@@ -82,6 +82,8 @@ def script_errors(func: Callable[P, R]) -> Callable[P, R]:
             )
         except script_guard.node_error_types() as exc:
             fail(f"the node did not answer: {' '.join(str(exc).split())[:300]}")
+        except OSError as exc:  # a file that cannot be read or written (named in the message)
+            fail(str(exc))
         except (click.exceptions.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # the edge: a bug is exit 3, never 1 (FAIL)

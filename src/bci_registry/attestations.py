@@ -37,7 +37,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
-from bci_registry import inputs
+from bci_registry import inputs, outputs
 from bci_registry.eip712 import DOMAIN_VERSION, TYPES, Domain, signable, typed_data
 from bci_registry.signatures import SignatureError, compact
 
@@ -251,7 +251,7 @@ def dumps(signed: SignedAttestation) -> str:
 
 def save(path: Path, signed: SignedAttestation) -> None:
     """Write a signed-attestation file."""
-    path.write_text(dumps(signed), encoding="utf-8")
+    outputs.write_text(path, dumps(signed))  # regular files only, atomic
 
 
 def load(

@@ -10,7 +10,7 @@ from typing import Any
 
 from eth_utils import is_checksum_address
 
-from bci_registry import inputs
+from bci_registry import inputs, outputs
 from bci_registry.devnode import PROJECT_ROOT
 from bci_registry.manifest_checks import manifest_problems
 
@@ -113,5 +113,5 @@ def save(deployment: Deployment, overwrite: bool) -> Path:
     if path.exists() and not overwrite:
         raise DeploymentError(f"{path} already exists: pass --force to replace that deployment")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(deployment.to_json(), indent=2) + "\n")
+    outputs.write_text(path, json.dumps(deployment.to_json(), indent=2) + "\n")
     return path

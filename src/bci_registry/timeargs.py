@@ -33,10 +33,15 @@ def _describe(char: str) -> str:
     return f"{char!r} (U+{ord(char):04X}{' ' + name if name else ''})"
 
 
-def parse_time(value: str | None, what: str) -> int:
-    """Unix seconds from ASCII digits or an RFC 3339 time with a zone; InputError otherwise."""
+def parse_time(value: str | None, what: str, *, allow_now: bool = False) -> int:
+    """Unix seconds from ASCII digits or an RFC 3339 time with a zone; InputError otherwise.
+
+    ``allow_now``: the word ``now`` is the current time (customs checking at delivery).
+    """
     if value is None or value.strip() == "":
         raise InputError(f"{what} is empty: give unix seconds or an RFC 3339 time")
+    if allow_now and value.strip() == "now":
+        return int(time.time())
     foreign = next((c for c in value if not c.isascii()), None)
     if foreign is not None:
         kind = (

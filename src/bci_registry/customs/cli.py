@@ -65,8 +65,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--delivery",
         metavar="TIME",
-        help="delivery time, unix seconds or RFC 3339 UTC; default: the end of "
-        "the delivery date in each file's disclosed shipment field",
+        help="delivery time: unix seconds, RFC 3339 (2026-12-01T10:00:00Z) or 'now'; "
+        "default: the end of the delivery date in each file's disclosed shipment field",
     )
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument(
@@ -113,12 +113,17 @@ def _run(args: argparse.Namespace) -> int:
     from bci_registry.customs.verify import EXIT_BAD_INPUT, verify
     from bci_registry.deployment import DeploymentError, load_path
     from bci_registry.devnode import NodeError
-    from bci_registry.registry import InputError, parse_time
+    from bci_registry.registry import InputError
+    from bci_registry.timeargs import parse_time
 
     deadline = jsonrpc.Deadline(args.total_timeout, "bci-verify (--total-timeout)")
     try:
         policy = load_policy(args.policy)
-        delivery = parse_time(args.delivery, "--delivery") if args.delivery is not None else None
+        delivery = (
+            parse_time(args.delivery, "--delivery", allow_now=True)
+            if args.delivery is not None
+            else None
+        )
         deployment = load_path(args.manifest)
         node = DeadlineHttpNode(args.rpc_url, args.timeout, deadline)
         reader = ChainReader(node, deployment)

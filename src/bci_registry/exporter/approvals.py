@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bci_registry import inputs
+from bci_registry import inputs, outputs
 from bci_registry.eip712 import Domain
 from bci_registry.registry import InputError, approval_message, organisation_id, report_root
 from bci_registry.signatures import SignedApproval
@@ -52,7 +52,7 @@ class ApprovalFile:
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        outputs.write_text(path, json.dumps(self.to_json(), indent=2) + "\n")  # regular files only
 
     @classmethod
     def read(cls, path: Path) -> ApprovalFile:

@@ -51,7 +51,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from bci_registry import inputs
+from bci_registry import inputs, outputs
 from bci_registry.devnode import NodeError
 from bci_registry.registry import InputError
 from bci_registry.report import (
@@ -91,6 +91,7 @@ def write_durable(path: Path, text: str) -> None:
 
     A crash leaves either no file or the whole file, never a part.
     """
+    outputs.check_target(path)  # a regular file or nothing: never a symlink or a device
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:

@@ -6,13 +6,10 @@ Invalid exception (with every problem) when it can be read but is not acceptable
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bci_registry import inputs
+from bci_registry import inputs, outputs
 from bci_registry.report.canonical import JSONInputError, parse_json
 from bci_registry.report.disclosure import Disclosure
 from bci_registry.report.errors import InputFileError, Problem, ReportInvalid
@@ -71,24 +68,6 @@ def write_text(path: PathLike, text: str, *, private: bool = False, overwrite: b
     salts that keep undisclosed fields secret. ``overwrite=False`` raises
     FileExistsError rather than replace a file.
     """
-    target = Path(path)
-    if not overwrite and target.exists():
-        raise FileExistsError(f"{target} already exists")
-    directory = target.parent if str(target.parent) else Path(".")
-    # mkstemp creates the file with mode 0600, so private files are never readable by
-    # others, even for a moment; public files are widened after writing.
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if not private:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-        if not overwrite and target.exists():
-            raise FileExistsError(f"{target} already exists")
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+    # One safe writer for every output (bci_registry.outputs): regular files only, never
+    # through a symlink or onto a device, temporary file removed on SIGTERM or Ctrl-C.
+    outputs.write_text(path, text, private=private, overwrite=overwrite)
