@@ -263,7 +263,7 @@ class Journal:
 
     def _repair_tail(self) -> None:
         """Drop a torn last line (a crash while appending): it was never acted upon."""
-        if not self.path.exists():
+        if not self.path.is_file():  # missing, or not a regular file: load() refuses it
             return
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
@@ -277,7 +277,10 @@ class Journal:
         entries: dict[str, Entry] = {}
         if not self.path.exists():
             return entries
-        text = inputs.read_text(self.path, "batch journal", inputs.MAX_JOURNAL_BYTES)
+        try:  # the bounded loader: regular file, size, UTF-8
+            text = inputs.read_text(self.path, "batch journal", inputs.MAX_JOURNAL_BYTES)
+        except inputs.BoundedInputError as exc:
+            raise InputError(str(exc)) from None
         for number, line in enumerate(text.splitlines(), 1):
             try:  # bounded: depth, number length, lone surrogates
                 entry = self._parse(inputs.parse_json(line))
