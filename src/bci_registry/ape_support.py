@@ -122,7 +122,7 @@ class RegistryCommand(ConnectedProviderCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         import click
 
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self.params += [
             click.Option(
                 ["--request-timeout"],
