@@ -25,6 +25,7 @@ _RFC3339 = re.compile(
     r"(?P<fraction>\.[0-9]{1,9})?(?P<zone>[Zz]|[+-][0-9]{2}:[0-9]{2})\Z",
     re.ASCII,
 )
+_NO_ZONE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?\Z")
 _DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
 
 
@@ -61,6 +62,8 @@ def parse_time(value: str | None, what: str, *, allow_now: bool = False) -> int:
     if _DATE_ONLY.match(text):
         raise InputError(f"{what} {value!r} is a date without a time; write e.g. {text}T00:00:00Z")
     match = _RFC3339.match(text)
+    if match is None and _NO_ZONE.match(text):
+        raise InputError(f"{what} {value!r} has no time zone; add 'Z' for UTC")
     if match is None:
         raise InputError(f"{what} {value!r} is neither unix seconds nor an RFC 3339 time")
     zone = match["zone"].upper().replace("Z", "+00:00")

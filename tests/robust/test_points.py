@@ -38,7 +38,8 @@ from .conftest import ROOT, SAMPLE, manifest_data
         ("12345678901234567890", "out of range"),
         ("", "is empty"),
         ("2026-12-01", "a date without a time"),
-        ("2026-12-01T10:00:00", "neither unix seconds nor an RFC 3339 time"),
+        ("2026-12-01T10:00:00", "has no time zone"),
+        ("tomorrow", "neither unix seconds nor an RFC 3339 time"),
         ("2026-02-30T00:00:00Z", "not a valid time"),
     ],
 )
