@@ -61,6 +61,9 @@ def script_errors(func: Callable[P, R]) -> Callable[P, R]:
         import click
         from ape.exceptions import ContractLogicError, ProviderNotConnectedError
 
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta["bci_started"] = True  # connected: errors now are the command's
         try:
             return func(*args, **kwargs)
         except BAD_INPUT as exc:
@@ -169,7 +172,15 @@ class RegistryCommand(ConnectedProviderCommand):
             fail(f"node at {where} did not answer: {' '.join(str(exc).split())[:300]}")
         except (SystemExit, KeyboardInterrupt, cli_errors.Terminated):
             raise
-        except Exception as exc:  # the edge: a bug is exit 3, never 1 (FAIL)
+        except NodeError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            if not ctx.meta.get("bci_started"):  # connecting: the node's answer broke Ape
+                fail(
+                    f"node at {where} gave an answer Ape cannot use while connecting: "
+                    f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+                )
+            # the edge: a bug is exit 3, never 1 (FAIL)
             sys.exit(cli_errors.report_unexpected(exc, f"ape run {ctx.info_name}", _debug()))
 
 

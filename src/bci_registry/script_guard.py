@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
+
+from bci_registry import inputs
+from bci_registry.devnode import NodeError
+from bci_registry.jsonrpc import MAX_ANSWER_BYTES
 
 #: Default per-request limit (seconds): one eth_call or eth_sendRawTransaction.
 DEFAULT_REQUEST_TIMEOUT = 30.0
@@ -67,9 +72,53 @@ def node_where(provider: Any) -> str:
     return "the node"
 
 
+class NodeAnswerError(NodeError):
+    """The node's answer is unusable: too slow in total, too big, not UTF-8 or not bounded JSON."""
+
+
+def bounded_answer(seconds: float, max_bytes: int = MAX_ANSWER_BYTES) -> Any:
+    """A requests response hook: read the body within ``seconds`` in total and the bounds.
+
+    requests runs response hooks before it reads the body, so the hook reads it
+    itself, chunk by chunk: a node that drips one byte at a time is cut off at
+    the total limit (a read timeout alone restarts with every byte), an
+    endless answer at ``max_bytes``, and deep or huge-number JSON is refused
+    before web3's parser (which recurses per level) sees it.
+    """
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+        where = f"node at {getattr(response, 'url', 'the node')}"
+        end = time.monotonic() + seconds
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.raw.stream(65536, decode_content=True):
+            size += len(chunk)
+            if size > max_bytes:
+                raise NodeAnswerError(f"{where} sent an answer larger than {max_bytes} bytes")
+            if time.monotonic() > end:
+                raise NodeAnswerError(
+                    f"{where} did not complete its answer within {seconds:g} s (--request-timeout)"
+                )
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if response.status_code == 200:
+            try:
+                inputs.parse_json(inputs.decode_utf8(body, "its answer"), "its answer")
+            except inputs.BoundedInputError as exc:
+                raise NodeAnswerError(f"{where} gave an unusable answer: {exc}") from None
+        response._content = body
+        response._content_consumed = True
+        return response
+
+    return hook
+
+
 @contextlib.contextmanager
 def request_timeout(seconds: float) -> Iterator[None]:
-    """Ape's HTTP provider, created within the block, waits at most ``seconds`` per read."""
+    """Ape's HTTP provider, created within the block, gives each request ``seconds`` in total.
+
+    The answer is read through ``bounded_answer`` (total time, size, JSON bounds).
+    """
     try:
         import ape_ethereum.provider as ape_provider
     except ImportError:  # pragma: no cover
@@ -82,7 +131,8 @@ def request_timeout(seconds: float) -> Iterator[None]:
 
     def create_web3(*args: Any, request_kwargs: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         settings = dict(request_kwargs or {})
-        settings.setdefault("timeout", (min(seconds, 10.0), seconds))
+        settings.setdefault("timeout", seconds)
+        settings.setdefault("hooks", {"response": [bounded_answer(seconds)]})
         return original(*args, request_kwargs=settings, **kwargs)
 
     ape_provider._create_web3 = create_web3
