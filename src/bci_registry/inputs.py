@@ -165,8 +165,8 @@ def json_depth(text: str) -> int:
     stops), so ``json_depth(text) <= limit`` guarantees the parser never goes
     deeper. No recursion; memory at most a couple of copies of the text.
     """
-    if text.count("[") + text.count("{") <= 1:
-        return text.count("[") + text.count("{")
+    if "[" not in text and "{" not in text:
+        return 0
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", _ESCAPE.sub("", text)))
     if not brackets:
         return 0
