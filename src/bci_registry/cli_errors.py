@@ -33,6 +33,12 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed."""
 
 
+def printable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot carry (lone surrogates from odd file names or
+    escapes) written as backslash escapes, so printing it can never fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def debug_wanted(flag: bool = False) -> bool:
     return flag or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 

@@ -321,7 +321,10 @@ def parse_yaml(text: str, where: str = "YAML", *, max_depth: int = MAX_DEPTH) ->
                 raise BoundedInputError(_at(where, "YAML anchors and aliases are not accepted"))
             elif name == "ScalarToken" and len(token.value) > 4096:
                 raise BoundedInputError(_at(where, f"a value of {len(token.value)} characters"))
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
+        if _has_lone_surrogate(value):  # "\ud800" escapes in double-quoted scalars
+            raise BoundedInputError(_at(where, "a string holds a lone UTF-16 surrogate"))
+        return value
     except yaml.YAMLError as exc:
         raise BoundedInputError(f"{where} is not valid YAML: {_one_line(str(exc))}") from None
     except (ValueError, OverflowError) as exc:

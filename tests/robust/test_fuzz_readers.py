@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from . import readers
@@ -126,6 +126,8 @@ def test_reader_gives_a_verdict_or_a_clean_error(
                                HealthCheck.function_scoped_fixture],
     )  # fmt: skip
     @given(data=_inputs(reader.seed))
+    @example(data=b'{"\\ud800"}')  # found by make fuzz: a lone surrogate in a YAML policy
+    @example(data=b"[" * 100_000)
     def check(data: bytes) -> None:
         seen["count"] += 1
         code = readers.run_reader(reader, data, work)

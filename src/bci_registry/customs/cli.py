@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from bci_registry import jsonrpc
+    from bci_registry.cli_errors import printable
     from bci_registry.customs.chain import ChainReader
     from bci_registry.customs.errors import ChainUnavailable, CustomsInputError
     from bci_registry.customs.policy import load_policy
@@ -129,12 +130,12 @@ def _run(args: argparse.Namespace) -> int:
         reader = ChainReader(node, deployment)
         outcome = verify(args.files, reader, policy, delivery)
     except jsonrpc.RpcBadUrl as exc:
-        print(f"error: --rpc-url {exc}", file=sys.stderr)
+        print(printable(f"error: --rpc-url {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except (CustomsInputError, ChainUnavailable, DeploymentError, InputError, NodeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable(f"error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(outcome_json(outcome) if args.json else outcome_text(outcome))
+    print(printable(outcome_json(outcome) if args.json else outcome_text(outcome)))
     return outcome.exit_code
 
 
