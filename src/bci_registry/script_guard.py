@@ -137,9 +137,63 @@ def request_timeout(seconds: float) -> Iterator[None]:
 
     ape_provider._create_web3 = create_web3
     try:
-        yield
+        with _total_per_request(seconds):
+            yield
     finally:
         ape_provider._create_web3 = original
+
+
+class _RequestExpired(BaseException):
+    """A request's total time ran out (raised by SIGALRM inside requests)."""
+
+
+@contextlib.contextmanager
+def _total_per_request(seconds: float) -> Iterator[None]:
+    """Each HTTP request of web3 within ``seconds`` in total, headers included.
+
+    A read timeout restarts with every byte, so a node that drips its headers
+    one byte a second is never cut by it; a per-request SIGALRM is. The
+    command's own deadline (the outer timer) is kept and re-armed afterwards.
+    """
+    try:
+        from web3._utils.http_session_manager import HTTPSessionManager
+    except ImportError:  # pragma: no cover - another web3: the command deadline holds
+        yield
+        return
+    original = HTTPSessionManager.make_post_request
+
+    def make_post_request(self: Any, endpoint_uri: Any, data: Any, **kwargs: Any) -> Any:
+        outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+        if outer_left and outer_left <= seconds:  # the command ends first: its timer rules
+            return original(self, endpoint_uri, data, **kwargs)
+
+        def expire(signum: int, frame: Any) -> None:
+            raise _RequestExpired
+
+        try:
+            previous = signal.signal(signal.SIGALRM, expire)
+        except ValueError:  # not the main thread
+            return original(self, endpoint_uri, data, **kwargs)
+        started = time.monotonic()
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return original(self, endpoint_uri, data, **kwargs)
+        except _RequestExpired:
+            raise NodeAnswerError(
+                f"node at {endpoint_uri} did not answer within {seconds:g} s (--request-timeout)"
+            ) from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer_left:
+                left = outer_left - (time.monotonic() - started)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+    HTTPSessionManager.make_post_request = make_post_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        HTTPSessionManager.make_post_request = original  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
