@@ -44,9 +44,10 @@ test: setup browser
 	$(BIN)/ape test tests -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: no tests were collected" >&2; exit 1; fi; exit $$rc
 
-# A long property-testing campaign (not part of `make test`).
+# A long property-testing campaign (not part of `make test`); tests/robust fuzzes every
+# file reader through its command with 10,000 inputs each.
 fuzz: setup
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/ape test tests/unit tests/report -p no:cacheprovider -k "not e2e"
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/ape test tests/unit tests/report tests/robust -p no:cacheprovider -k "not e2e"
 
 demo: setup
 	$(BIN)/python -m bci_registry.demo

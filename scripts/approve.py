@@ -25,10 +25,10 @@ from bci_registry.registry import (
     approval_message,
     organisation_id,
     organisation_label,
-    parse_time,
     report_root,
 )
 from bci_registry.signatures import SignedApproval
+from bci_registry.timeargs import parse_deadline
 
 
 @click.command(cls=RegistryCommand, short_help="Approve reports")
@@ -94,7 +94,7 @@ def cli(network, account, organisation, root, request, supersedes, deadline, out
         report,
         report_root(supersedes) if supersedes else ZERO32,
         version,
-        parse_time(deadline, "deadline"),
+        parse_deadline(deadline, "--deadline"),
     )
     signature = signer.sign_message(signable(domain, "Approval", message))
     if signature is None:

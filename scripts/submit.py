@@ -33,7 +33,8 @@ from bci_registry.exporter.batch import (
     summarise,
 )
 from bci_registry.keys import unlock
-from bci_registry.registry import ZERO32, InputError, organisation_id, parse_time, report_root
+from bci_registry.registry import ZERO32, InputError, organisation_id, report_root
+from bci_registry.timeargs import parse_deadline
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -94,7 +95,8 @@ def cli(
         entry = prepare_single(report, sealed_out, org)
         click.echo(f"{report}: root 0x{entry.root.hex()}, sealed report {entry.sealed}")
         if request_out is not None:
-            write_request(contracts, org, [entry], parse_time(deadline, "deadline"), request_out)
+            until = parse_deadline(deadline, "--deadline")
+            write_request(contracts, org, [entry], until, request_out)
         elif not approval_files:
             state, receipt = submit_pending(contracts, unlock(account), org, entry.root, previous)
             click.echo(f"submitted as pending, tx {receipt.txn_hash}" if receipt else
@@ -106,7 +108,8 @@ def cli(
     with Journal(batch) as journal:
         entries = prepare(batch, journal, org)
         if request_out is not None:
-            write_request(contracts, org, entries, parse_time(deadline, "deadline"), request_out)
+            until = parse_deadline(deadline, "--deadline")
+            write_request(contracts, org, entries, until, request_out)
             return
         outcomes = submit_entries(contracts, unlock(account), org, entries, journal,
                                   approval_files, settings, notes=click.echo)  # fmt: skip

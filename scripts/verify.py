@@ -30,7 +30,7 @@ def cli(
 ) -> None:
     """Exit 0 if every report passes, 1 if one fails, 2 for bad input or an unreachable node."""
     checked_policy = load_policy(policy)
-    delivery_time = parse_time(delivery, "--delivery") if delivery else None
+    delivery_time = parse_time(delivery, "--delivery") if delivery is not None else None
     name = network_name(network)
     reader = ChainReader(Web3Node(chain.provider.web3, name), load(name))
     outcome = verify(files, reader, checked_policy, delivery_time)

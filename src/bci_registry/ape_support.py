@@ -1,7 +1,10 @@
 """Shared plumbing of the `ape run` scripts: the registry from the manifest, and errors.
 
 Library code raises; only here are errors turned into one message on stderr
-and an exit code (2: bad input or unreachable node, 1: refused by the chain).
+and an exit code (2: bad input, unreachable or timed-out node, 1: refused by
+the chain, 3: an unexpected error, a bug: one line, the traceback only with
+``--debug``). Every script also gets ``--request-timeout`` and
+``--command-timeout`` (see ``bci_registry.script_guard``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 from ape.cli import ConnectedProviderCommand
 from ape.exceptions import ProviderError
 
+from bci_registry import cli_errors, script_guard
 from bci_registry.attestations import AttestationFileError
 from bci_registry.deployment import Deployment, DeploymentError, load
 from bci_registry.devnode import DEFAULT_DEVNET_PORT, PORT_ENV, NodeError
@@ -52,6 +56,8 @@ _devnet_port_default()
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 
+script_guard.quiet_startup_warnings()
+
 BAD_INPUT = (
     InputError,
     DeploymentError,
@@ -74,8 +80,12 @@ def script_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        import click
         from ape.exceptions import ContractLogicError, ProviderNotConnectedError
 
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.meta["bci_started"] = True  # connected: errors now are the command's
         try:
             return func(*args, **kwargs)
         except BAD_INPUT as exc:
@@ -83,24 +93,139 @@ def script_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ProviderNotConnectedError as exc:
             fail(f"node unreachable: {exc}")
         except ContractLogicError as exc:
+            if _read_only():
+                fail(
+                    "the contract at the manifest's address reverted a read "
+                    f"({exc.message}): it is not the registry this tool expects "
+                    "(a wrong address in the manifest, or another version)"
+                )
             fail(f"the registry refused the transaction: {exc.message}", EXIT_REFUSED)
+        except script_guard.decoding_error_types() as exc:
+            fail(
+                f"the answer of the contract at the manifest's address does not decode ({exc}): "
+                "it is not the registry this tool expects"
+            )
+        except script_guard.node_error_types() as exc:
+            fail(f"the node did not answer: {' '.join(str(exc).split())[:300]}")
+        except OSError as exc:  # a file that cannot be read or written (named in the message)
+            fail(str(exc))
+        except (click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # the edge: a bug is exit 3, never 1 (FAIL)
+            sys.exit(cli_errors.report_unexpected(exc, _command_name(), _debug()))
 
     return wrapper
 
 
+def _command_name() -> str:
+    import click
+
+    context = click.get_current_context(silent=True)
+    return f"ape run {context.info_name}" if context is not None else "ape run"
+
+
+def _read_only() -> bool:
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name in script_guard.READ_ONLY_COMMANDS
+
+
+def _debug() -> bool:
+    import click
+
+    context = click.get_current_context(silent=True)
+    return cli_errors.debug_wanted(bool(context and context.meta.get("bci_debug")))
+
+
 class RegistryCommand(ConnectedProviderCommand):
-    """Ape connects before the command runs: an unreachable node is bad input (exit 2)."""
+    """Ape connects before the command runs: an unreachable node is bad input (exit 2).
+
+    Adds ``--request-timeout``, ``--command-timeout`` and ``--debug`` to every script.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        import click
+
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        self.params += [
+            click.Option(
+                ["--request-timeout"],
+                type=click.FloatRange(min=0.1, max=3600),
+                default=script_guard.DEFAULT_REQUEST_TIMEOUT,
+                show_default=True,
+                help="Seconds to wait for each answer of the node.",
+            ),
+            click.Option(
+                ["--command-timeout"],
+                type=click.FloatRange(min=0.1, max=86400),
+                default=script_guard.DEFAULT_COMMAND_TIMEOUT,
+                show_default=True,
+                help="Seconds the whole command may take (a large batch may need more).",
+            ),
+            click.Option(
+                ["--debug"], is_flag=True, help="Show the traceback of an unexpected error."
+            ),
+        ]
 
     def invoke(self, ctx: Any) -> Any:
+        request_timeout = ctx.params.pop("request_timeout", script_guard.DEFAULT_REQUEST_TIMEOUT)
+        command_timeout = ctx.params.pop("command_timeout", script_guard.DEFAULT_COMMAND_TIMEOUT)
+        ctx.meta["bci_debug"] = ctx.params.pop("debug", False)
+        where = script_guard.node_where(ctx.params.get("network"))
         try:
-            return super().invoke(ctx)
+            with (
+                cli_errors.sigterm_unwinds(),
+                script_guard.request_timeout(request_timeout),
+                script_guard.command_deadline(command_timeout),
+            ):
+                return super().invoke(ctx)
+        except script_guard.CommandDeadline:
+            fail(
+                f"`ape run {ctx.info_name}` stopped after {command_timeout:g} s "
+                f"(--command-timeout) still waiting on the node at {where}"
+            )
         except ProviderError as exc:
-            fail(f"node unreachable: {exc}")
+            fail(
+                f"node at {where} unreachable, or no answer within {request_timeout:g} s "
+                f"(--request-timeout) while connecting: {' '.join(str(exc).split())[:300]}"
+            )
+        except script_guard.node_error_types() as exc:
+            fail(f"node at {where} did not answer: {' '.join(str(exc).split())[:300]}")
+        except (SystemExit, KeyboardInterrupt, cli_errors.Terminated):
+            raise
+        except NodeError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            if not ctx.meta.get("bci_started"):  # connecting: the node's answer broke Ape
+                fail(
+                    f"node at {where} gave an answer Ape cannot use while connecting: "
+                    f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+                )
+            # the edge: a bug is exit 3, never 1 (FAIL)
+            sys.exit(cli_errors.report_unexpected(exc, f"ape run {ctx.info_name}", _debug()))
 
 
 def network_name(network: Any) -> str:
     """`base:devnet` for the Ape network object of `--network base:devnet`."""
     return f"{network.ecosystem.name}:{network.name}"
+
+
+def _no_contract_reason(deployment: Deployment, height: int) -> str:
+    """Say what is actually wrong when the manifest's registry address holds no code."""
+    block = deployment.report_registry.block
+    head = f"no contract at {deployment.registry} on {deployment.network}"
+    if height < block:
+        return (
+            f"{head}: the chain is at block {height}, before the deployment's block {block}, "
+            "so the node was reset since the deployment; deploy again"
+        )
+    return (
+        f"{head} (the chain is at block {height}, the manifest says it was deployed in "
+        f"block {block}): this chain has no contract at the manifest's address; the manifest "
+        "describes another deployment, was edited, or the node was reset and has since "
+        f"grown past block {block}"
+    )
 
 
 @dataclass(frozen=True)
@@ -124,10 +249,7 @@ def registry_for(network: Any) -> Registries:
             f"but the node reports chain {chain.chain_id}"
         )
     if not chain.provider.get_code(deployment.registry):
-        raise DeploymentError(
-            f"no contract at {deployment.registry} on {deployment.network}: "
-            "the node was reset since the deployment; deploy again"
-        )
+        raise DeploymentError(_no_contract_reason(deployment, int(chain.blocks.height)))
     return Registries(
         registry=project.ReportRegistry.at(deployment.registry),
         attestations=project.AttestationRegistry.at(deployment.attestations),

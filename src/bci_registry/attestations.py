@@ -48,6 +48,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import is_address, is_checksum_address, to_checksum_address
 
+from bci_registry import inputs, outputs
 from bci_registry.eip712 import DOMAIN_VERSION, TYPES, Domain, signable, typed_data
 from bci_registry.signatures import SignatureError, compact
 
@@ -292,7 +293,7 @@ def dumps(signed: SignedAttestation) -> str:
 
 def save(path: Path, signed: SignedAttestation) -> None:
     """Write a signed-attestation file."""
-    path.write_text(dumps(signed), encoding="utf-8")
+    outputs.write_text(path, dumps(signed))  # regular files only, atomic
 
 
 def load(
@@ -305,10 +306,10 @@ def load(
     passed. Raises :class:`AttestationFileError` naming the file and the
     offending JSON path.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AttestationFileError("", f"cannot read: {exc.strerror}", str(path)) from exc
+    try:  # the bounded loader: regular file, size, UTF-8
+        text = inputs.read_text(path, "attestation file", inputs.MAX_SMALL_FILE_BYTES)
+    except inputs.BoundedInputError as exc:
+        raise AttestationFileError("", exc.reason, str(path)) from None
     try:
         return loads(text, expected=expected, now=now)
     except AttestationFileError as exc:
@@ -319,10 +320,10 @@ def loads(
     text: str, *, expected: AttestationDomain | None = None, now: int | None = None
 ) -> SignedAttestation:
     """Parse and validate the text of a signed-attestation file (see :func:`load`)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AttestationFileError("", f"not JSON ({exc.msg} at line {exc.lineno})") from exc
+    try:  # depth, number length, duplicate keys, lone surrogates
+        data = inputs.parse_json(text)
+    except inputs.BoundedInputError as exc:
+        raise AttestationFileError("", f"not JSON ({exc})") from None
     return parse(data, expected=expected, now=now)
 
 

@@ -155,7 +155,8 @@ class Demo:
         if raised == leaf["value"]:
             raise DemoError("the sample's cobalt share is not the one this demo changes")
         leaf["value"] = raised
-        tampered.write_text(json.dumps(document, indent=2))
+        # It still holds all twelve salts: owner-only, like every sealed report.
+        write_text(tampered, json.dumps(document, indent=2), private=True)
         verify("a report tampered with after anchoring", tampered)
 
         step(f"customs verdicts: {', '.join(verdicts)}")

@@ -10,7 +10,9 @@ from typing import Any
 
 from eth_utils import is_checksum_address
 
+from bci_registry import inputs, outputs
 from bci_registry.devnode import PROJECT_ROOT
+from bci_registry.manifest_checks import manifest_problems
 
 #: Overrides where manifests live (the demo and tests keep theirs in `.devnet/`).
 DEPLOYMENTS_ENV = "BCI_DEPLOYMENTS_DIR"
@@ -89,14 +91,15 @@ def load(network: str) -> Deployment:
 
 def load_path(path: Path) -> Deployment:
     """A manifest from any file (the customs console takes it as `--manifest PATH`)."""
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DeploymentError(f"no deployment manifest at {path}") from None
-    except OSError as exc:
-        raise DeploymentError(f"cannot read the deployment manifest {path}: {exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DeploymentError(f"{path} is not valid JSON: {exc}") from exc
+    try:  # the bounded loader: regular file, size, UTF-8, depth, number length
+        data = inputs.load_json(path, "deployment manifest")
+    except inputs.BoundedInputError as exc:
+        if exc.reason == "cannot read: no such file":
+            raise DeploymentError(f"no deployment manifest at {path}") from None
+        raise DeploymentError(str(exc)) from None
+    problems = manifest_problems(data)
+    if problems:
+        raise DeploymentError(f"{path} is not a usable deployment manifest: {'; '.join(problems)}")
     try:
         deployment = Deployment.from_json(data)
     except (TypeError, KeyError, AttributeError) as exc:
@@ -116,5 +119,5 @@ def save(deployment: Deployment, overwrite: bool) -> Path:
     if path.exists() and not overwrite:
         raise DeploymentError(f"{path} already exists: pass --force to replace that deployment")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(deployment.to_json(), indent=2) + "\n")
+    outputs.write_text(path, json.dumps(deployment.to_json(), indent=2) + "\n")
     return path

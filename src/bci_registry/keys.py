@@ -8,6 +8,7 @@ environment of the process that signs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -40,8 +41,13 @@ def create_throwaway_keystore(ape_data_folder: Path, alias: str) -> tuple[str, s
     passphrase = secrets.token_urlsafe(24)
     keystore = Account.encrypt(account.key, passphrase, kdf="scrypt", iterations=2**12)
     path = folder / f"{alias}.json"
-    path.write_text(json.dumps(keystore))
-    path.chmod(0o600)
+    # Created owner-only (never readable by others, even for a moment); an existing
+    # file of that name is replaced by a new one, not written through.
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(keystore))
     return account.address, passphrase
 
 
@@ -54,8 +60,11 @@ def unlock(account: Any) -> Any:
         raise KeystoreError(
             f"set {PASSPHRASE_ENV} to unlock the keystore of account '{account.alias}'"
         )
+    from bci_registry.script_guard import autosign_quietly
+
     try:
-        account.set_autosign(True, passphrase=passphrase)
+        with autosign_quietly():  # the scripts autosign on purpose, for this one command
+            account.set_autosign(True, passphrase=passphrase)
     except Exception as exc:  # Ape raises its own error types for a wrong passphrase
         raise KeystoreError(f"cannot unlock account '{account.alias}': {exc}") from exc
     return account

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 REPORT_STATES = {0: "unknown", 1: "pending", 2: "anchored", 3: "superseded", 4: "revoked"}
@@ -96,13 +95,10 @@ def revocation_message(
 
 
 def parse_time(value: str, what: str) -> int:
-    """Unix seconds from `1767225600` or an RFC 3339 UTC time like `2026-12-01T00:00:00Z`."""
-    if value.isdigit():
-        return int(value)
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"{what} {value!r} is neither unix seconds nor an RFC 3339 time") from None
-    if parsed.tzinfo is None:
-        raise InputError(f"{what} {value!r} has no time zone; add 'Z' for UTC")
-    return int(parsed.timestamp())
+    """Unix seconds from `1767225600` or an RFC 3339 UTC time like `2026-12-01T00:00:00Z`.
+
+    ASCII digits and RFC 3339 only, in range; see bci_registry.timeargs.
+    """
+    from bci_registry.timeargs import parse_time as strict
+
+    return strict(value, what)

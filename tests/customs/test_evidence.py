@@ -92,7 +92,7 @@ def test_a_broken_leaf_is_a_failing_file_not_bad_input(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('{"fields": [', "is not JSON"),
+        ('{"fields": [', "is not valid JSON"),
         ("[1, 2]", "expected a sealed report or a disclosure"),
         ('{"schema": "bci-report/1"}', "is neither a sealed report (no 'fields') nor a disclosure"),
         ('{"fields": [], "root": "0x12"}', "$.root: expected 0x followed by 64 hex digits"),

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bci_registry import inputs
 from bci_registry.customs.errors import CustomsInputError
 from bci_registry.report import (
     REPORT_FIELDS,
@@ -84,9 +84,9 @@ def load_evidence(path: Path) -> Evidence:
     except InputFileError as exc:
         raise CustomsInputError(str(exc)) from None
     try:
-        obj = json.loads(text)
-    except ValueError as exc:
-        raise CustomsInputError(f"{path} is not JSON: {exc}") from None
+        obj = inputs.parse_json(text, str(path), strict_unicode=False)
+    except inputs.BoundedInputError as exc:
+        raise CustomsInputError(str(exc)) from None
     if not isinstance(obj, dict):
         raise CustomsInputError(f"{path}: expected a sealed report or a disclosure (a JSON object)")
     if "fields" in obj:
@@ -158,8 +158,8 @@ def _delivery_date(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        shipment = json.loads(value)
-    except ValueError:
+        shipment = inputs.parse_json(value)
+    except inputs.BoundedInputError:
         return None
     day = shipment.get("deliveryDate") if isinstance(shipment, dict) else None
     if not isinstance(day, str) or not _DAY.match(day):

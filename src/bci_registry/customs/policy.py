@@ -14,12 +14,12 @@ docs/customs-verify.md)::
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from bci_registry import inputs
 from bci_registry.customs.errors import CustomsInputError
 from bci_registry.report.fields import REPORT_FIELDS, field_mask
 
@@ -89,21 +89,18 @@ def load_policy(path: Path | None) -> Policy:
     if path is None:
         return Policy()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CustomsInputError(f"cannot read the policy {path}: {exc}") from None
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise CustomsInputError(f"policy {path} is not valid JSON: {exc}") from None
-    else:
-        import yaml  # only a YAML policy pays for the import
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise CustomsInputError(f"policy {path} is not valid YAML: {exc}") from None
+        text = inputs.read_text(path, "policy", inputs.MAX_POLICY_BYTES)
+    except inputs.BoundedInputError as exc:
+        raise CustomsInputError(str(exc).replace("read policy", "read the policy")) from None
+    where = f"policy {path}"
+    try:
+        if path.suffix.lower() == ".json":
+            data = inputs.parse_json(text, where)
+        else:  # only a YAML policy pays for the import
+            inputs.check_json_depth(text, where)
+            data = inputs.parse_yaml(text, where)
+    except inputs.BoundedInputError as exc:
+        raise CustomsInputError(str(exc)) from None
     return policy_from_dict(data, f"policy {path}")
 
 

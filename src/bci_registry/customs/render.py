@@ -37,14 +37,16 @@ def outcome_text(outcome: Outcome) -> str:
     total = len(outcome.verdicts)
     failed = [v for v in outcome.verdicts if not v.passed]
     where = f"chain {outcome.chain_id}, attestation registry {outcome.deployment.attestations}"
-    if total > 1 or failed:
-        summary = (
-            f"{'PASS' if not failed else 'FAIL'}: {total - len(failed)} of {total} "
-            f"report{'s' if total != 1 else ''} pass ({where})"
-        )
-    else:
-        summary = f"PASS ({where})"
+    # One shape for PASS and FAIL, so a clearance system can read the last line alike.
+    summary = final_line(not failed, total - len(failed), total, where)
     return "\n\n".join([*blocks, summary])
+
+
+def final_line(passed: bool, passing: int, total: int, where: str) -> str:
+    """``PASS: 1 of 1 report passes (...)`` / ``FAIL: 0 of 1 report passes (...)``."""
+    verb = "passes" if total == 1 else "pass"
+    noun = "report" if total == 1 else "reports"
+    return f"{'PASS' if passed else 'FAIL'}: {passing} of {total} {noun} {verb} ({where})"
 
 
 def outcome_json(outcome: Outcome) -> str:

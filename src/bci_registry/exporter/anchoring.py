@@ -421,6 +421,10 @@ def submit_root(
     (``bci-approval/1``) anchored in one transaction, or, if it is pending already,
     approved with them (``approve_with_signatures``). Simulated before sending."""
     registry, root = contracts.registry, "0x" + report.hex()
+    state, _ = report_state(registry, organisation, report)
+    if state in ANCHORED_STATES or (state == "pending" and not approval_paths):
+        # As documented: a known report is skipped, exit 0.
+        return f"{root} is already {state} under {organisation_label(organisation)}: nothing sent"
     if not approval_paths:
         receipt = registry.submit(organisation, report, supersedes, sender=sender)
         return f"submitted {root} as pending, tx {receipt.txn_hash}"
@@ -442,9 +446,6 @@ def submit_root(
             f"{organisation_label(organisation)} is at version {view.signer_set_version}: "
             "the signers must sign again"
         )
-    state, _ = report_state(registry, organisation, report)
-    if state in ANCHORED_STATES:
-        return f"{root} is already {state} under {organisation_label(organisation)}: nothing sent"
     approvals = [f.approval for _, f in files]
     by_signer = {f.approval.signer: f for _, f in files}
 

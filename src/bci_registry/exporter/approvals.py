@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bci_registry import inputs, outputs
 from bci_registry.eip712 import Domain
 from bci_registry.registry import InputError, approval_message, organisation_id, report_root
 from bci_registry.signatures import SignatureError, SignedApproval, compact
@@ -78,14 +79,15 @@ class ApprovalFile:
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        outputs.write_text(path, json.dumps(self.to_json(), indent=2) + "\n")  # regular files only
 
     @classmethod
     def read(cls, path: Path) -> ApprovalFile:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"{path}: cannot read approval file ({exc})") from exc
+        try:  # the bounded loader: regular file, size, UTF-8, depth, number length
+            text = inputs.read_text(path, "approval file", inputs.MAX_SMALL_FILE_BYTES)
+            data = inputs.parse_json(text)
+        except inputs.BoundedInputError as exc:
+            raise InputError(f"{path}: cannot read approval file ({exc.reason})") from None
         if not isinstance(data, dict) or data.get("kind") != APPROVAL_FILE_KIND:
             raise InputError(f"{path}: not an approval file (expected kind {APPROVAL_FILE_KIND!r})")
         try:

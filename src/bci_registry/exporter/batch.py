@@ -53,6 +53,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from bci_registry import inputs, outputs
 from bci_registry.devnode import NodeError
 from bci_registry.registry import InputError, organisation_label
 from bci_registry.report import (
@@ -92,6 +93,7 @@ def write_durable(path: Path, text: str) -> None:
 
     A crash leaves either no file or the whole file, never a part.
     """
+    outputs.check_target(path)  # a regular file or nothing: never a symlink or a device
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -279,7 +281,7 @@ class Journal:
 
     def _repair_tail(self) -> None:
         """Drop a torn last line (a crash while appending): it was never acted upon."""
-        if not self.path.exists():
+        if not self.path.is_file():  # missing, or not a regular file: load() refuses it
             return
         data = self.path.read_bytes()
         if data and not data.endswith(b"\n"):
@@ -293,9 +295,13 @@ class Journal:
         entries: dict[str, Entry] = {}
         if not self.path.exists():
             return entries
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
-            try:
-                entry = self._parse(json.loads(line))
+        try:  # the bounded loader: regular file, size, UTF-8
+            text = inputs.read_text(self.path, "batch journal", inputs.MAX_JOURNAL_BYTES)
+        except inputs.BoundedInputError as exc:
+            raise InputError(str(exc)) from None
+        for number, line in enumerate(text.splitlines(), 1):
+            try:  # bounded: depth, number length, lone surrogates
+                entry = self._parse(inputs.parse_json(line))
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(
                     f"{self.path}, line {number}: not a journal record ({exc})"

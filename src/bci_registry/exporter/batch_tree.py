@@ -128,9 +128,7 @@ class BatchProof:
             raise BatchError(f"not JSON: {exc}") from None
 
 
-def verify_member(
-    organisation: bytes, report: bytes, batch: bytes, proof: Sequence[bytes]
-) -> bool:
+def verify_member(organisation: bytes, report: bytes, batch: bytes, proof: Sequence[bytes]) -> bool:
     """Off-chain check of a member proof, as the contract does it."""
     if len(proof) > MAX_PROOF:
         return False

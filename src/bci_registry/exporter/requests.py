@@ -37,6 +37,7 @@ from eth_account import Account
 from eth_account.messages import SignableMessage
 from eth_utils import to_checksum_address
 
+from bci_registry import inputs
 from bci_registry.eip712 import Domain, signable
 from bci_registry.exporter.approvals import (
     APPROVAL_FILE_KIND,
@@ -384,10 +385,10 @@ class Approvals:
 
 
 def _read_json(path: Path, kind: str | None, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: cannot read {what} ({exc})") from exc
+    try:  # the bounded loader: regular file, size, UTF-8, depth, number length
+        data = inputs.parse_json(inputs.read_text(path, what, inputs.MAX_SMALL_FILE_BYTES))
+    except inputs.BoundedInputError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.reason})") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: not an {what}")
     if kind is not None and data.get("kind") != kind:

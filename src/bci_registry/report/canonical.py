@@ -27,6 +27,8 @@ from typing import Any
 
 import rfc8785
 
+from bci_registry import inputs
+
 CanonicalizationError = rfc8785.CanonicalizationError
 """Raised for values JSON cannot carry canonically (NaN, huge integers, lone surrogates)."""
 
@@ -118,39 +120,8 @@ class JSONInputError(ValueError):
     """Text that is not acceptable JSON input: a syntax error, a duplicate key, NaN."""
 
 
-def _reject_constant(name: str) -> Any:
-    raise JSONInputError(f"{name} is not valid JSON")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            # Duplicate keys make a document mean different things to different
-            # parsers; RFC 8785 input must be I-JSON, which forbids them.
-            raise JSONInputError(f"duplicate key {key!r} in a JSON object")
-        obj[key] = value
-    return obj
-
-
-MAX_DEPTH = 64
+MAX_DEPTH = inputs.MAX_DEPTH
 """Deepest nesting of arrays and objects accepted; a report is about 5 levels deep."""
-
-_STRING_OR_BRACKET = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _check_depth(text: str) -> None:
-    # The C decoder recurses per level; refusing deep input before it runs keeps a
-    # hostile file from exhausting the stack.
-    depth = 0
-    for match in _STRING_OR_BRACKET.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise JSONInputError(f"not acceptable JSON: nested deeper than {MAX_DEPTH} levels")
-        elif token in "]}":
-            depth -= 1
 
 
 def parse_json(text: str) -> Any:
@@ -158,10 +129,9 @@ def parse_json(text: str) -> Any:
 
     Raises JSONInputError with the reason (and line and column for syntax errors).
     """
-    _check_depth(text)
+    # One bounded parser for every file (bci_registry.inputs): the depth is checked
+    # iteratively before the C decoder, which recurses per level, ever runs.
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise JSONInputError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
+        return inputs.parse_json(text, strict_unicode=False)
+    except inputs.BoundedInputError as exc:
+        raise JSONInputError(str(exc)) from None

@@ -9,6 +9,7 @@ Exit codes:
   organisation leaf)
 - 2: bad input: unreadable file, not the kind of document expected, invalid report to
   seal, unknown field name, or a usage error
+- 3: an unexpected error (a bug): one line on stderr; ``--debug`` shows the traceback
 
 Library code raises; this module is the only place that turns exceptions into messages
 and exit codes.
@@ -23,8 +24,8 @@ from typing import Any, NoReturn
 
 import click
 
-from bci_registry.registry import InputError, text_id
 from bci_registry.interop.cli import import_command
+from bci_registry.registry import InputError, text_id
 from bci_registry.report.disclosure import disclose, disclosure_problems
 from bci_registry.report.errors import (
     DisclosureInvalid,
@@ -71,8 +72,12 @@ def _emit_json(obj: dict[str, Any]) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
-    """Validate, seal and disclose bci-report/1 battery traceability reports."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error (exit 3).")
+def cli(debug: bool) -> None:
+    """Validate, seal and disclose bci-report/1 battery traceability reports.
+
+    Exit codes: 0 done, 1 the check fails, 2 bad input, 3 unexpected error (a bug).
+    """
 
 
 @cli.command()
@@ -249,6 +254,24 @@ def _only_missing_organisation(exc: ReportError) -> bool:
 cli.add_command(import_command)
 
 
-def main() -> None:
-    """Console-script entry point (``bci-report``)."""
-    cli(prog_name="bci-report")
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point (``bci-report``): never a traceback, never exit 1 for a bug."""
+    from bci_registry.cli_errors import EXIT_INTERRUPTED, guarded
+
+    args = sys.argv[1:] if argv is None else list(argv)
+
+    def run() -> int:
+        try:
+            cli.main(args, prog_name="bci-report", standalone_mode=False)
+        except click.exceptions.Abort:
+            click.echo("bci-report: interrupted", err=True)
+            return EXIT_INTERRUPTED
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code if exc.exit_code != EXIT_FAILED else EXIT_BAD_INPUT
+        return EXIT_OK
+
+    code = guarded("bci-report", run, debug="--debug" in args)
+    if argv is None:
+        sys.exit(code)
+    return code

@@ -6,19 +6,17 @@ Invalid exception (with every problem) when it can be read but is not acceptable
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from bci_registry import inputs, outputs
 from bci_registry.report.canonical import JSONInputError, parse_json
 from bci_registry.report.disclosure import Disclosure
 from bci_registry.report.errors import InputFileError, Problem, ReportInvalid
 from bci_registry.report.sealing import SealedReport
 from bci_registry.report.validation import validate_report
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_FILE_BYTES = inputs.MAX_FILE_BYTES
 """Largest file read; a report is a few kilobytes, so anything near this is a mistake."""
 
 PathLike = str | os.PathLike[str]
@@ -27,18 +25,9 @@ PathLike = str | os.PathLike[str]
 def read_text(path: PathLike) -> str:
     """A UTF-8 text file's content; InputFileError says why it cannot be read."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputFileError(f"cannot read {os.fspath(path)}: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(f"{os.fspath(path)} is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{os.fspath(path)} is not UTF-8 text (byte {exc.start} cannot be decoded)"
-        ) from None
+        return inputs.read_text(path, "file", MAX_FILE_BYTES)
+    except inputs.BoundedInputError as exc:
+        raise InputFileError(str(exc)) from None
 
 
 def load_report(path: PathLike) -> dict[str, Any]:
@@ -79,24 +68,6 @@ def write_text(path: PathLike, text: str, *, private: bool = False, overwrite: b
     salts that keep undisclosed fields secret. ``overwrite=False`` raises
     FileExistsError rather than replace a file.
     """
-    target = Path(path)
-    if not overwrite and target.exists():
-        raise FileExistsError(f"{target} already exists")
-    directory = target.parent if str(target.parent) else Path(".")
-    # mkstemp creates the file with mode 0600, so private files are never readable by
-    # others, even for a moment; public files are widened after writing.
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        if not private:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp_name, 0o666 & ~umask)
-        if not overwrite and target.exists():
-            raise FileExistsError(f"{target} already exists")
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+    # One safe writer for every output (bci_registry.outputs): regular files only, never
+    # through a symlink or onto a device, temporary file removed on SIGTERM or Ctrl-C.
+    outputs.write_text(path, text, private=private, overwrite=overwrite)
