@@ -121,7 +121,7 @@ def measure_batches(
     args = disclosure_args(disclose(sealed, AGREED_FIELDS)).as_args()
     leaves = sorted(args[4], key=lambda leaf: AGREED_FIELDS.index(leaf[1]))
     receipt = escrow.release(args[1], args[2], args[3], leaves, *args[5:], sender=relayer)
-    released = [log for log in receipt.events if log.event_name == "Released"][0]
+    released = next(log for log in receipt.events if log.event_name == "Released")
     rec.records.append(
         GasRecord("field_check_3_fields_from_contract", int(released.check_gas), _calldata(receipt))
     )

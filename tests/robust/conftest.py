@@ -10,11 +10,16 @@ from pathlib import Path
 import pytest
 from eth_utils import to_checksum_address
 
+from bci_registry.registry import organisation_id
 from bci_registry.report import load_report, seal_report
 from bci_registry.report.files import write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "lfp-ess-cn-to-jp.json"
+# The sample's exporter (its EORI), as tests/vectors/README.md records it.
+ORGANISATION_TEXT = "NL862345671"
+ORGANISATION = organisation_id(ORGANISATION_TEXT)
+ORG_ARGS = ("--organisation", ORGANISATION_TEXT)
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 
 
@@ -41,7 +46,7 @@ def robust_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sealed_file(robust_dir: Path) -> Path:
     path = robust_dir / "sample.sealed.json"
-    write_text(path, seal_report(load_report(SAMPLE)).to_json(), private=True)
+    write_text(path, seal_report(load_report(SAMPLE), organisation=ORGANISATION).to_json(), private=True)
     return path
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from bci_registry.customs.cli import main as verify_main
 from bci_registry.report.cli import main as report_main
 
+from .conftest import ORG_ARGS
+
 SIGNER = "0x" + "33" * 20
 ROOT_HEX = "0x" + "ab" * 32
 ORG_HEX = "0x" + "4f" * 32
@@ -76,7 +78,8 @@ def build(work: Path, sample: Path, sealed: Path, manifest: Path, closed_url: st
         Reader("report (validate)", ".json", frozenset({0, 1, 2}), sample.read_text(),
                lambda p, w: _report_cli("validate", str(p))),
         Reader("report (seal)", ".json", frozenset({0, 2}), sample.read_text(),
-               lambda p, w: _report_cli("seal", str(p), "-o", str(out), "--force")),
+               lambda p, w: _report_cli("seal", str(p), *ORG_ARGS,
+                                        "-o", str(out), "--force")),
         Reader("sealed report (disclose)", ".json", frozenset({0, 2}), sealed.read_text(),
                lambda p, w: _report_cli("disclose", str(p), "--field", "shipment",
                                         "-o", str(out))),
@@ -109,13 +112,15 @@ def build(work: Path, sample: Path, sealed: Path, manifest: Path, closed_url: st
                            "approvals": [{"report": ROOT_HEX, "signature": SIGNATURE}]}),
                lambda p, w: _script_edge(lambda: SignerApprovals.read(p))),
         Reader("attestation file (attest --relay)", ".json", frozenset({0, 2}),
-               json.dumps({"format": "bci-attestation/1", "chainId": 84532,
+               json.dumps({"format": "bci-attestation/2", "chainId": 84532,
                            "contract": SIGNER, "primaryType": "Attestation",
-                           "message": {"verifier": SIGNER, "report": ROOT_HEX},
+                           "message": {"verifier": SIGNER, "organisation": ROOT_HEX,
+                                       "report": ROOT_HEX},
                            "signer": SIGNER, "signature": SIGNATURE, "wallet": False}),
                lambda p, w: _script_edge(lambda: attestations.load(p))),
         Reader("batch journal (submit --batch)", "", frozenset({0, 2}),
-               json.dumps({"file": "a.json", "root": ROOT_HEX, "sealed": "a.sealed.json",
+               json.dumps({"file": "a.json", "organisation": ROOT_HEX, "root": ROOT_HEX,
+                           "sealed": "a.sealed.json",
                            "status": "sealed", "tx": None}) + "\n",
                journal),
     ]  # fmt: skip

@@ -103,7 +103,8 @@ def _ape_status(
     url: str, root: str, env: dict[str, str], request: str, command: str
 ) -> subprocess.Popen[str]:
     args = [
-        str(BIN / "ape"), "run", "status", "--network", f"base:devnet:{url}", "--root", root,
+        str(BIN / "ape"), "run", "status", "--network", f"base:devnet:{url}",
+        "--organisation", "NL862345671", "--root", root,
         "--request-timeout", request, "--command-timeout", command,
     ]  # fmt: skip
     return subprocess.Popen(

@@ -25,7 +25,7 @@ from bci_registry.registry import InputError
 from bci_registry.report.cli import main as report_main
 from bci_registry.timeargs import parse_deadline, parse_time
 
-from .conftest import ROOT, SAMPLE, manifest_data
+from .conftest import ORG_ARGS, ROOT, SAMPLE, manifest_data
 
 # --------------------------------------------------------------- 4. time arguments
 
@@ -110,7 +110,7 @@ def test_output_over_a_symlink_is_refused_and_the_link_kept(
     target.write_text("keep")
     link = tmp_path / "out.json"
     link.symlink_to(target)
-    code = report_main(["seal", str(SAMPLE), "-o", str(link), "--force"])
+    code = report_main(["seal", str(SAMPLE), *ORG_ARGS, "-o", str(link), "--force"])
     assert code == 2 and "symbolic link" in capsys.readouterr().err
     assert link.is_symlink() and target.read_text() == "keep"
 
@@ -123,7 +123,7 @@ def test_output_onto_a_device_is_refused_even_with_force(
         os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # like /dev/full
     except PermissionError:
         pytest.skip("creating a device node needs root")
-    code = report_main(["seal", str(SAMPLE), "-o", str(device), "--force"])
+    code = report_main(["seal", str(SAMPLE), *ORG_ARGS, "-o", str(device), "--force"])
     assert code == 2 and "a device" in capsys.readouterr().err
     assert stat.S_ISCHR(os.lstat(device).st_mode)
 
@@ -132,7 +132,7 @@ def test_a_missing_output_folder_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "no-such-folder" / "sealed.json"
-    assert report_main(["seal", str(SAMPLE), "-o", str(out)]) == 2
+    assert report_main(["seal", str(SAMPLE), *ORG_ARGS, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert f"the output folder {out.parent} does not exist" in err and "/." not in err
 
@@ -160,7 +160,7 @@ def test_a_killed_seal_process_leaves_no_temporary_file(tmp_path: Path) -> None:
     )
     out = tmp_path / "sealed.json"
     result = subprocess.run(
-        [sys.executable, "-c", probe, "seal", str(SAMPLE), "-o", str(out)],
+        [sys.executable, "-c", probe, "seal", str(SAMPLE), *ORG_ARGS, "-o", str(out)],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 143, result.stderr
@@ -296,7 +296,8 @@ def test_submit_root_of_an_anchored_report_is_skipped() -> None:
         registry = Registry()
 
     message = submit_root(Contracts(), object(), b"o" * 32, b"r" * 32, bytes(32), [])  # type: ignore[arg-type]
-    assert "already anchored: nothing sent" in message and not Registry.sent
+    assert "is already anchored under" in message and "nothing sent" in message
+    assert not Registry.sent
 
 
 # --------------------------------------------------------------- 10. secrets at rest

@@ -25,7 +25,6 @@ from bci_registry.exporter.batch_tree import (
 )
 from bci_registry.report.merkle import hash_pair, process_proof
 from bci_registry.signatures import pack, sign
-
 from conftest import FAR_FUTURE, ORG, OTHER_ORG, approval
 
 ANCHORED, PENDING, SUPERSEDED, REVOKED = 2, 1, 3, 4
@@ -154,9 +153,7 @@ def test_member_status_without_batch_is_report_status(
     assert registry.member_status(org, anchored, ZERO, []) == registry.report_status(org, anchored)
 
 
-def test_wrong_proof_or_wrong_batch_is_unknown(
-    registry: Any, org: bytes, anchor_tree: Any
-) -> None:
+def test_wrong_proof_or_wrong_batch_is_unknown(registry: Any, org: bytes, anchor_tree: Any) -> None:
     tree, _ = anchor_tree(org, roots(8))
     proof = tree.proof(roots(8)[2])
     outsider_report = keccak(text="not in the batch")
@@ -257,16 +254,31 @@ def test_threshold_is_enforced(
     tree = BatchTree(org, roots(5))
     with reverts("registry: approvals below threshold"):
         registry.anchor_batch(
-            org, tree.root, 5, FAR_FUTURE, batch_blob(signers[:1], org, tree.root, 5), sender=outsider
+            org,
+            tree.root,
+            5,
+            FAR_FUTURE,
+            batch_blob(signers[:1], org, tree.root, 5),
+            sender=outsider,
         )
     # Signed for another size: not this message.
     with reverts("registry: invalid signature"):
         registry.anchor_batch(
-            org, tree.root, 6, FAR_FUTURE, batch_blob(signers[:2], org, tree.root, 5), sender=outsider
+            org,
+            tree.root,
+            6,
+            FAR_FUTURE,
+            batch_blob(signers[:2], org, tree.root, 5),
+            sender=outsider,
         )
     with reverts("registry: batch size is zero"):
         registry.anchor_batch(
-            org, tree.root, 0, FAR_FUTURE, batch_blob(signers[:2], org, tree.root, 0), sender=outsider
+            org,
+            tree.root,
+            0,
+            FAR_FUTURE,
+            batch_blob(signers[:2], org, tree.root, 0),
+            sender=outsider,
         )
 
 
@@ -357,7 +369,9 @@ def test_pending_batch_with_relayed_batch_approvals(
 # ------------------------------------------------------------ member changes
 
 
-def revocation_blob(approvals: Any, who: Sequence[Any], org: bytes, report: bytes, reason: int) -> bytes:
+def revocation_blob(
+    approvals: Any, who: Sequence[Any], org: bytes, report: bytes, reason: int
+) -> bytes:
     message = {
         "organisation": org,
         "report": report,
@@ -413,7 +427,9 @@ def test_revoke_member_for_cause(
     tree, _ = anchor_tree(org, members)
     proof = tree.proof(members[0])
     with reverts():
-        registry.revoke_member_for_cause(org, proof.report, 100, tree.root, list(proof.proof), sender=outsider)
+        registry.revoke_member_for_cause(
+            org, proof.report, 100, tree.root, list(proof.proof), sender=outsider
+        )
     tx = registry.revoke_member_for_cause(
         org, proof.report, 100, tree.root, list(proof.proof), sender=governance
     )

@@ -20,7 +20,6 @@ from bci_registry.exporter.batch_tree import BatchTree, batch_approval_message
 from bci_registry.field_check import FieldCheckError, disclosure_args, fields_args, onchain_leaf
 from bci_registry.report import disclose, seal_report
 from bci_registry.signatures import pack, sign
-
 from conftest import FAR_FUTURE, ORG, OTHER_ORG, approval
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "lfp-ess-cn-to-jp.json"
@@ -124,18 +123,14 @@ def test_tampered_value_salt_name_or_proof_is_false(checker: Any, anchored_repor
     assert not checker.check_fields(*args[:4], [], [*args[5], *hashed], *args[6:])
 
 
-def test_another_value_for_the_same_field_is_false(
-    checker: Any, anchored_report: Any
-) -> None:
+def test_another_value_for_the_same_field_is_false(checker: Any, anchored_report: Any) -> None:
     """The check answers "has this field this value": a different value is False."""
     args = fields_args(anchored_report, ["transportEmissions"]).as_args()
     leaf = anchored_report.field("transportEmissions")
     emissions = json.loads(leaf.value)
     emissions["kgCO2e"] = emissions.get("kgCO2e", 0) + 1 if isinstance(emissions, dict) else 1
     other = json.dumps(emissions, separators=(",", ":"), sort_keys=True)
-    assert not checker.check_fields(
-        *with_leaf(args, 0, value=abi_encode(["string"], [other]))
-    )
+    assert not checker.check_fields(*with_leaf(args, 0, value=abi_encode(["string"], [other])))
 
 
 def test_report_must_be_in_force(
@@ -209,9 +204,7 @@ def agreed_hash(leaf: Any) -> bytes:
 def escrow(project: Any, checker: Any, governance: Any, sealed: Any, accounts: Any) -> Any:
     payee = accounts[9]
     agreed = [agreed_hash(sealed.field(name)) for name in AGREED]
-    return governance.deploy(
-        project.EscrowExample, checker, ORG, payee, agreed, value=10**18
-    )
+    return governance.deploy(project.EscrowExample, checker, ORG, payee, agreed, value=10**18)
 
 
 def escrow_args(args: list[Any]) -> list[Any]:
