@@ -153,3 +153,8 @@ EXTRA_MEASUREMENTS: list[Callable[[Any, list[Any], int, Any, Recorder], None]] =
 from bench.attestations import measure_attestations  # noqa: E402
 
 EXTRA_MEASUREMENTS.append(measure_attestations)
+
+# Batch anchoring and the on-chain field check (issue 10).
+from bench.batch_gas import measure_batches  # noqa: E402
+
+EXTRA_MEASUREMENTS.append(measure_batches)

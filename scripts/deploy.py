@@ -75,12 +75,15 @@ def cli(network, account, governance, pauser, timelock_delay, force):
     registry = deployer.deploy(project.ReportRegistry, timelock.address, governance, pauser)
     attestations = deployer.deploy(project.AttestationRegistry, registry.address)
     multicall = deployer.deploy(project.Multicall)  # batches customs reads
+    # For other contracts (an escrow): disclosed fields checked on chain.
+    disclosure_check = deployer.deploy(project.DisclosureCheck, registry.address)
     deployed = {}
     for key, contract in (
         ("timelock", timelock),
         ("report_registry", registry),
         ("attestation_registry", attestations),
         ("multicall", multicall),
+        ("disclosure_check", disclosure_check),
     ):
         receipt = chain.get_receipt(contract.txn_hash)
         deployed[key] = DeployedContract(contract.address, receipt.block_number, receipt.txn_hash)
@@ -101,5 +104,6 @@ def cli(network, account, governance, pauser, timelock_delay, force):
     click.echo(f"report registry      {registry.address}")
     click.echo(f"attestation registry {attestations.address}")
     click.echo(f"multicall            {multicall.address}")
+    click.echo(f"disclosure check     {disclosure_check.address}")
     click.echo(f"governance {governance}, pauser {pauser}")
     click.echo(f"manifest written to {path}")

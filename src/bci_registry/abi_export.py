@@ -22,7 +22,7 @@ from typing import Any
 from bci_registry.devnode import PROJECT_ROOT
 
 #: The contracts whose ABIs the package ships (mocks are not shipped).
-SHIPPED_CONTRACTS = ("ReportRegistry", "AttestationRegistry", "Multicall")
+SHIPPED_CONTRACTS = ("ReportRegistry", "AttestationRegistry", "Multicall", "DisclosureCheck")
 ABI_DIR = Path(__file__).resolve().parent / "abi"
 BUILD_FILE = PROJECT_ROOT / ".build" / "__local__.json"
 

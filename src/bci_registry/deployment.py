@@ -47,6 +47,9 @@ class Deployment:
     #: ``timelock_delay`` seconds. None in older manifests.
     timelock: DeployedContract | None = None
     timelock_delay: int | None = None
+    #: Checks disclosed fields on chain for other contracts
+    #: (`contracts/DisclosureCheck.vy`); None in older manifests.
+    disclosure_check: DeployedContract | None = None
 
     @property
     def registry(self) -> str:
@@ -65,7 +68,7 @@ class Deployment:
             name: DeployedContract(**data[name])
             for name in ("report_registry", "attestation_registry")
         }
-        for name in ("multicall", "timelock"):
+        for name in ("multicall", "timelock", "disclosure_check"):
             if data.get(name) is not None:
                 contracts[name] = DeployedContract(**data[name])
         return cls(**{**data, **contracts})

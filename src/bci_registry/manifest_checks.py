@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 _CONTRACTS = ("report_registry", "attestation_registry")
+_OPTIONAL_CONTRACTS = ("multicall", "timelock", "disclosure_check")
 _TEXT = ("network", "deployer", "governance", "pauser", "compiler")
 _MAX_UINT64 = 2**64 - 1
 
@@ -45,8 +46,8 @@ def manifest_problems(data: Any) -> list[str]:
     for key in _TEXT:
         if key in data and not isinstance(data[key], str):
             problems.append(f"{key}: expected a string, got {_show(data[key])}")
-    for key in (*_CONTRACTS, "multicall"):
-        if key not in data or (key == "multicall" and data[key] is None):
+    for key in (*_CONTRACTS, *_OPTIONAL_CONTRACTS):
+        if key not in data or (key in _OPTIONAL_CONTRACTS and data[key] is None):
             continue
         contract = data[key]
         if not isinstance(contract, dict):
