@@ -4,6 +4,12 @@ With signers' approvals (`--approval FILE`, repeat) each report is anchored in
 one transaction; `--request-out FILE` instead writes the approval request the
 signers sign (`approve --request`). `--report` and `--batch` are idempotent:
 reports already anchored are skipped, and a batch resumes from its journal.
+
+`--batch DIR --as-batch [--batch-size N]` anchors the folder as one batch
+(or batches of N reports) with one `anchor_batch` transaction each; the
+signers sign `BatchApproval`s of the batch roots (`--request-out`, then
+`approve --request`), and each member's proof file is written beside its
+sealed report (`<name>.sealed.batch-proof.json`) for customs.
 """
 
 from pathlib import Path
@@ -47,6 +53,10 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
               help="A report file: plain (sealed here for --organisation) or sealed.")  # fmt: skip
 @click.option("--batch", type=click.Path(file_okay=False, path_type=Path),
               help="A folder of report files (an ERP export), journaled in it.")  # fmt: skip
+@click.option("--as-batch", is_flag=True,
+              help="With --batch: anchor the folder as one batch (see --batch-size).")  # fmt: skip
+@click.option("--batch-size", type=click.IntRange(min=1, max=100_000), default=None,
+              help="With --as-batch: reports per batch (default: all in one).")  # fmt: skip
 @click.option("--supersedes", default=None, help="Root of the anchored report this one corrects.")
 @click.option(
     "--approval",
@@ -66,7 +76,8 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
               help="Seconds to wait for a transaction or the confirmations.")  # fmt: skip
 @script_errors
 def cli(
-    network, account, organisation, root, report, batch, supersedes, approval_files,
+    network, account, organisation, root, report, batch, as_batch, batch_size, supersedes,
+    approval_files,
     request_out, deadline, sealed_out, confirmations, timeout,
 ):  # fmt: skip
     if sum(x is not None for x in (root, report, batch)) != 1:
@@ -83,6 +94,10 @@ def cli(
         raise InputError("give --account: the ERP's submitting account")
     if batch is not None and previous != ZERO32:
         raise InputError("--supersedes is for one report (--root or --report), not a batch")
+    if (as_batch or batch_size is not None) and batch is None:
+        raise InputError("--as-batch and --batch-size go with --batch DIR")
+    if batch_size is not None and not as_batch:
+        raise InputError("--batch-size goes with --as-batch")
     contracts = registry_for(network)
     org = organisation_id(organisation)
     settings = Settings(confirmations=confirmations, timeout=timeout)
@@ -107,6 +122,11 @@ def cli(
         return
     with Journal(batch) as journal:
         entries = prepare(batch, journal, org)
+        if as_batch:
+            submit_as_batches(contracts, account, org, batch, entries, batch_size,
+                              approval_files, request_out, deadline)  # fmt: skip
+            click.echo(f"sealed reports and their batch proofs in {journal.sealed_dir}")
+            return
         if request_out is not None:
             until = parse_deadline(deadline, "--deadline")
             write_request(contracts, org, entries, until, request_out)
@@ -115,6 +135,51 @@ def cli(
                                   approval_files, settings, notes=click.echo)  # fmt: skip
     click.echo(f"sealed reports in {journal.sealed_dir}")
     show(outcomes)
+
+
+def submit_as_batches(contracts, account, org, folder, entries, size, approval_files, request_out,
+                      deadline):  # fmt: skip
+    from bci_registry.exporter.anchoring import organisation_view, report_state
+    from bci_registry.exporter.batch_anchor import BatchJournal, anchor_batches, plan_batches
+    from bci_registry.exporter.requests import ApprovalRequest, ApprovalTerms, RequestedReport
+
+    journal = BatchJournal(folder)
+    batches, alone = plan_batches(
+        journal, org, entries, size,
+        lambda root: report_state(contracts.registry, org, root)[0], click.echo,
+    )  # fmt: skip
+    if request_out is not None:
+        open_batches = [
+            b for b in batches
+            if report_state(contracts.registry, org, b.batch)[0] not in ("anchored", "revoked")
+        ]  # fmt: skip
+        if not open_batches:
+            click.echo(f"nothing to approve: all {len(batches)} batch(es) are anchored already")
+            return
+        until = parse_deadline(deadline, "--deadline")
+        version = organisation_view(contracts, org).signer_set_version
+        request = ApprovalRequest(
+            terms=ApprovalTerms(contracts.domain, org, version, until),
+            reports=tuple(
+                RequestedReport(root=b.batch, file=f"batch of {b.size}: "
+                                + ", ".join(m["file"] for m in b.members[:3])
+                                + (", …" if b.size > 3 else ""), size=b.size)
+                for b in open_batches
+            ),
+        )  # fmt: skip
+        request.write(request_out)
+        click.echo(f"approval request for {len(open_batches)} batch root(s) written to "
+                   f"{request_out}")  # fmt: skip
+        return
+    if not approval_files and any(b.status != "anchored" for b in batches):
+        raise InputError("give the signers' approvals of the batch roots (--approval FILE)")
+    done = anchor_batches(contracts, unlock(account), org, batches, journal, approval_files,
+                          click.echo)  # fmt: skip
+    members = sum(b.size for b in done)
+    for b in done:
+        click.echo(f"{b.label}: {b.status}" + (f", tx {b.tx}" if b.tx else ""))
+    click.echo(f"{members} report(s) in {len(done)} batch(es)"
+               + (f"; {alone} anchored on their own, not batched" if alone else ""))  # fmt: skip
 
 
 def write_request(contracts, org, entries, deadline, path):

@@ -7,13 +7,23 @@ record, the roles and the admin. A report is identified by its organisation
 and its root together (every report and attestation event names both). The
 unit tests replay scenarios and compare the result with the contracts' views
 field by field.
+
+Batches: a batch root has a record like a report (``BatchSubmitted``,
+approvals, ``BatchAnchored``) with its ``batch_size``. Its members are not in
+the log (the contract never sees them); a member gets a record of its own only
+when ``BatchMemberRecorded`` copies the batch's record into it, just before it
+is revoked or superseded on its own. ``member_status`` answers as the
+contract's view does: the report's own record, else the batch's record for a
+member whose inclusion proof holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+from bci_registry.exporter.batch_tree import verify_member
 
 ORGANISATION_ACTIVE, ORGANISATION_SUSPENDED = 1, 2
 PENDING, ANCHORED, SUPERSEDED, REVOKED = 1, 2, 3, 4
@@ -57,6 +67,10 @@ class ReportRecord:
     supersedes: bytes = ZERO32
     superseded_by: bytes = ZERO32
     revocation_reason: int = 0
+    #: Non-zero for a batch root: the number of reports its signers approved.
+    batch_size: int = 0
+    #: For a batch member with a record of its own: the batch it was recorded from.
+    recorded_from: bytes | None = None
 
 
 @dataclass
@@ -184,6 +198,37 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 report.approvals = bin(report.approvers).count("1")
                 report.anchored_at = event.block_timestamp
                 report.anchored_block = event.block_number
+            case "BatchSubmitted":
+                org_id = bytes(a["organisation"])
+                reports[(org_id, bytes(a["batch"]))] = ReportRecord(
+                    organisation=org_id,
+                    state=PENDING,
+                    signer_set_version=orgs[org_id].signer_set_version,
+                    batch_size=int(a["size"]),
+                )
+            case "BatchAnchored":
+                # The fast path (anchor_batch) or the approval reaching the threshold.
+                org_id = bytes(a["organisation"])
+                batch = reports.setdefault(
+                    (org_id, bytes(a["batch"])),
+                    ReportRecord(
+                        organisation=org_id,
+                        state=PENDING,
+                        signer_set_version=orgs[org_id].signer_set_version,
+                    ),
+                )
+                batch.state = ANCHORED
+                batch.batch_size = int(a["size"])
+                batch.approvers = int(a["approvers"])
+                batch.approvals = bin(batch.approvers).count("1")
+                batch.anchored_at = event.block_timestamp
+                batch.anchored_block = event.block_number
+            case "BatchMemberRecorded":
+                # The member's own record: a copy of its (anchored) batch's record.
+                org_id, batch_root = bytes(a["organisation"]), bytes(a["batch"])
+                reports[(org_id, bytes(a["report"]))] = replace(
+                    reports[(org_id, batch_root)], batch_size=0, recorded_from=batch_root
+                )
             case "ReportRevoked":
                 report = reports[_key(a)]
                 report.state = REVOKED
@@ -203,6 +248,32 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
             case _:
                 _replay_attestation_event(state, event)
     return state
+
+
+def member_status(
+    state: RegistryState,
+    organisation: bytes,
+    report: bytes,
+    batch: bytes = ZERO32,
+    proof: Iterable[bytes] = (),
+) -> ReportRecord | None:
+    """The rebuilt record the contract's ``member_status`` reads (None: unknown).
+
+    The report's own record wins whatever the proof; else, if ``batch`` is a
+    batch of the organisation and ``proof`` proves the report a member, the
+    batch's record (without its size); else unknown.
+    """
+    own = state.reports.get((organisation, report))
+    if own is not None:
+        return own
+    if batch == ZERO32:
+        return None
+    record = state.reports.get((organisation, batch))
+    if record is None or not record.batch_size:
+        return None
+    if not verify_member(organisation, report, batch, list(proof)):
+        return None
+    return replace(record, batch_size=0)
 
 
 def _key(args: Mapping[str, Any]) -> ReportKey:

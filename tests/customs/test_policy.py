@@ -25,6 +25,7 @@ def test_defaults() -> None:
         "require_disclosed_fields": False,
         "accepted_verifiers": [],
         "fail_when_paused": True,
+        "require_attestation": True,
     }
     assert policy_from_dict({"fail_when_paused": False}).fail_when_paused is False
     with pytest.raises(CustomsInputError, match="fail_when_paused: expected true or false"):

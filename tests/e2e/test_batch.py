@@ -264,7 +264,7 @@ def test_unreachable_node_is_bad_input(devnet: Devnet, batch: Path, approvals: l
     result = cast.run(devnet.erp, "submit", "--organisation", ORGANISATION, "--batch", str(batch),
                       *approvals, check=False)  # fmt: skip
     assert result.returncode == 2, result.stderr
-    assert "error: node unreachable" in result.stderr
+    assert f"error: node at http://127.0.0.1:{closed} unreachable" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -173,3 +173,106 @@ def test_state_rebuilt_from_logs_matches_views(
         ), root.hex()
     # The scenario reached every report state.
     assert {r.state for r in state.reports.values()} == {1, 2, 3, 4}
+
+
+def test_batches_rebuilt_from_logs_match_member_status(
+    registry: Any,
+    governance: Any,
+    org: bytes,
+    signers: list[Any],
+    submitter: Any,
+    outsider: Any,
+    approvals: Any,
+    domain: Any,
+    chain: Any,
+) -> None:
+    """Batch roots, their members and members recorded one by one (issue 10)."""
+    from bci_registry.audit import member_status
+    from bci_registry.exporter.batch_tree import BatchTree, batch_approval_message
+    from bci_registry.signatures import pack, sign
+
+    def batch_blob(who: list[Any], tree: BatchTree) -> bytes:
+        order = [str(a) for a in registry.organisation(org).signers]
+        messages = (
+            sign(
+                a.private_key,
+                domain,
+                "BatchApproval",
+                batch_approval_message(a.address, org, tree.root, tree.size, 1, FAR_FUTURE),
+            )
+            for a in who
+        )
+        return pack(messages, order)
+
+    fast = BatchTree(org, [keccak(text=f"fast member:{i}") for i in range(5)])
+    slow = BatchTree(org, [keccak(text=f"slow member:{i}") for i in range(3)])
+    pending = BatchTree(org, [keccak(text=f"pending member:{i}") for i in range(2)])
+    # The fast path, and the pending path approved on chain and by a signature.
+    registry.anchor_batch(
+        org, fast.root, fast.size, FAR_FUTURE, batch_blob(signers[:2], fast), sender=outsider
+    )
+    registry.submit_batch(org, slow.root, slow.size, sender=submitter)
+    registry.approve(org, slow.root, bytes(32), sender=signers[2])
+    registry.approve_with_signatures(
+        org, slow.root, FAR_FUTURE, batch_blob(signers[:1], slow), sender=outsider
+    )
+    registry.submit_batch(org, pending.root, pending.size, sender=submitter)
+    registry.approve(org, pending.root, bytes(32), sender=signers[0])
+    # One member revoked by the organisation, one for cause, one superseded.
+    victim = fast.proofs()[1]
+    revocation = {
+        "organisation": org,
+        "report": victim.report,
+        "reason": 3,
+        "signerSetVersion": 1,
+        "deadline": FAR_FUTURE,
+    }
+    registry.revoke_member(
+        org, victim.report, 3, fast.root, list(victim.proof), FAR_FUTURE,
+        approvals(signers[1:3], revocation, "Revocation"), sender=outsider,
+    )  # fmt: skip
+    for_cause = fast.proofs()[3]
+    registry.revoke_member_for_cause(
+        org, for_cause.report, 9, fast.root, list(for_cause.proof), sender=governance
+    )
+    old = slow.proofs()[0]
+    corrected = keccak(text="corrected slow member 0")
+    registry.anchor_member_correction(
+        org, corrected, old.report, slow.root, list(old.proof), FAR_FUTURE,
+        approvals(signers[:2], approval(org, corrected, old.report)), sender=outsider,
+    )  # fmt: skip
+
+    state = rebuild(contract_events(registry, chain))
+
+    def fields(view: Any) -> tuple[Any, ...]:
+        return (
+            view.state, view.organisation, view.approvals, view.approvers,
+            view.signer_set_version, view.anchored_at, view.anchored_block,
+            view.supersedes, view.superseded_by, view.revocation_reason,
+        )  # fmt: skip
+
+    # Batch roots: their records and sizes.
+    for tree, expected_state in ((fast, 2), (slow, 2), (pending, 1)):
+        record = state.reports[(org, tree.root)]
+        assert record.batch_size == tree.size == registry.batch_size(org, tree.root)
+        assert record.state == expected_state
+        assert fields(record) == fields(registry.report_status(org, tree.root))
+    # Every member through its proof; members recorded one by one have their own record.
+    for tree in (fast, slow, pending):
+        for proof in tree.proofs():
+            view = registry.member_status(org, proof.report, tree.root, list(proof.proof))
+            rebuilt = member_status(state, org, proof.report, tree.root, proof.proof)
+            assert rebuilt is not None and fields(rebuilt) == fields(view), proof.report.hex()
+            # A wrong proof reads unknown in both.
+            assert member_status(state, org, proof.report, tree.root, []) is None or (
+                (org, proof.report) in state.reports
+            )
+    assert state.reports[(org, victim.report)].state == 4
+    assert state.reports[(org, victim.report)].recorded_from == fast.root
+    assert state.reports[(org, for_cause.report)].revocation_reason == 9
+    assert state.reports[(org, old.report)].state == 3
+    assert state.reports[(org, old.report)].superseded_by == corrected
+    assert fields(state.reports[(org, corrected)]) == fields(registry.report_status(org, corrected))
+    # Members without a record of their own stay out of the rebuilt reports (no storage).
+    assert (org, fast.proofs()[0].report) not in state.reports
+    assert registry.report_status(org, fast.proofs()[0].report).state == 0

@@ -12,6 +12,12 @@ chain, then reads:
   canonical Multicall3 if the manifest names none and the chain has it), one
   ``eth_call`` per ``MAX_BATCH`` reports, every answer from the same block.
 
+A batch member (a report anchored inside a batch, with its ``bci-batch-proof/1``
+file) is read with two calls in the same multicall: ``customs_view`` (its own
+attestations) and ``ReportRegistry.member_status(organisation, root, batch,
+proof)`` (its status through the batch); still one ``eth_call`` for one report,
+and one per ``MAX_BATCH`` calls (50 members, 100 reports anchored alone).
+
 Rare cases cost more calls, never a wrong answer: an answer the multicall cut
 short or could not give is asked again alone; a batch the node refuses (e.g.
 over its ``eth_call`` gas cap) is split in halves.
@@ -20,13 +26,13 @@ over its ``eth_call`` gas cap) is split in halves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, Protocol, TypeVar
 
 from bci_registry import jsonrpc
 from bci_registry.customs.abi import function
 from bci_registry.customs.errors import ChainUnavailable
-from bci_registry.customs.view import CustomsView
+from bci_registry.customs.view import CustomsView, ReportRecord
 from bci_registry.deployment import Deployment
 
 #: Reports per multicall (the multicall contract's ``MAX_CALLS``).
@@ -166,27 +172,66 @@ class ChainReader:
 
     # ---------------------------------------------------------------- reads
 
-    def views(self, reports: Sequence[ReportKey]) -> dict[ReportKey, CustomsView]:
+    def views(
+        self, reports: Sequence[ReportKey], proofs: Mapping[ReportKey, Any] | None = None
+    ) -> dict[ReportKey, CustomsView]:
         """The customs view of every (organisation, root): one call for one report, one per
-        batch otherwise."""
+        batch otherwise. ``proofs`` maps a batch member to its ``BatchProof``: it is read
+        through ``member_status`` (two calls of the same multicall)."""
+        proofs = proofs or {}
         unique = list(dict.fromkeys(reports))
-        if len(unique) == 1:
+        if len(unique) == 1 and unique[0] not in proofs:
             return {unique[0]: self.view(*unique[0])}
         multicall = self.multicall_address()
         if multicall is None:
-            return {key: self.view(*key) for key in unique}
+            return {key: self.view(*key, proof=proofs.get(key)) for key in unique}
         out: dict[ReportKey, CustomsView] = {}
-        for start in range(0, len(unique), self.batch_size):
-            out.update(self._batch(multicall, unique[start : start + self.batch_size]))
+        chunk: list[ReportKey] = []
+        calls = 0
+        for key in unique:
+            cost = 2 if key in proofs else 1
+            if chunk and calls + cost > self.batch_size:
+                out.update(self._batch(multicall, chunk, proofs))
+                chunk, calls = [], 0
+            chunk.append(key)
+            calls += cost
+        if chunk:
+            out.update(self._batch(multicall, chunk, proofs))
         return out
 
-    def view(self, organisation: bytes, root: bytes) -> CustomsView:
-        """One report's customs view: one ``eth_call``."""
+    def view(self, organisation: bytes, root: bytes, proof: Any = None) -> CustomsView:
+        """One report's customs view: one ``eth_call`` (a batch member: one multicall,
+        or two calls on a chain without a multicall)."""
         customs_view = function("AttestationRegistry", "customs_view")
+        if proof is not None:
+            multicall = self.multicall_address()
+            if multicall is not None:
+                return self._batch(
+                    multicall, [(organisation, root)], {(organisation, root): proof}
+                )[(organisation, root)]
         answer = self.node.call(self.registry, customs_view.encode(organisation, root))
         if not answer:
             self._no_contract(self.registry, "attestation registry")
-        return CustomsView.from_abi(customs_view.decode(answer)[0])
+        view = CustomsView.from_abi(customs_view.decode(answer)[0])
+        if proof is None:
+            return view
+        return view.as_member(self.member_status(organisation, root, proof), proof)
+
+    def member_status(self, organisation: bytes, root: bytes, proof: Any) -> ReportRecord:
+        """``ReportRegistry.member_status`` of a report with its batch proof: one ``eth_call``."""
+        member_status = function("ReportRegistry", "member_status")
+        answer = self.node.call(
+            self.deployment.registry, self._member_call(organisation, root, proof)
+        )
+        if not answer:
+            self._no_contract(self.deployment.registry, "report registry")
+        return ReportRecord.from_abi(member_status.decode(answer)[0])
+
+    @staticmethod
+    def _member_call(organisation: bytes, root: bytes, proof: Any) -> bytes:
+        return function("ReportRegistry", "member_status").encode(
+            organisation, root, proof.batch, list(proof.proof)
+        )
 
     def multicall_address(self) -> str | None:
         """The manifest's multicall; else Multicall3 if the chain has it; else None."""
@@ -200,40 +245,66 @@ class ChainReader:
 
     # ------------------------------------------------------------ internals
 
-    def _batch(self, multicall: str, roots: list[ReportKey]) -> dict[ReportKey, CustomsView]:
+    def _batch(
+        self,
+        multicall: str,
+        roots: list[ReportKey],
+        proofs: Mapping[ReportKey, Any] | None = None,
+    ) -> dict[ReportKey, CustomsView]:
+        proofs = proofs or {}
         aggregate3 = function("Multicall", "aggregate3")
         customs_view = function("AttestationRegistry", "customs_view")
-        calls = [(self.registry, True, customs_view.encode(*key)) for key in roots]
+        member_status = function("ReportRegistry", "member_status")
+        calls = []
+        for key in roots:
+            calls.append((self.registry, True, customs_view.encode(*key)))
+            if key in proofs:
+                calls.append((self.deployment.registry, True, self._member_call(*key, proofs[key])))
         try:
             answer = self.node.call(multicall, aggregate3.encode(calls))
         except NodeUnreachable:
             raise
         except ChainUnavailable:
             if len(roots) == 1:
+                if roots[0] in proofs:  # two plain calls
+                    view = self._alone(*roots[0])
+                    return {roots[0]: view.as_member(
+                        self.member_status(*roots[0], proofs[roots[0]]), proofs[roots[0]]
+                    )}  # fmt: skip
                 return {roots[0]: self.view(*roots[0])}
             half = len(roots) // 2  # e.g. over the node's eth_call gas cap
             return {
-                **self._batch(multicall, roots[:half]),
-                **self._batch(multicall, roots[half:]),
+                **self._batch(multicall, roots[:half], proofs),
+                **self._batch(multicall, roots[half:], proofs),
             }
         if not answer:
             self._no_contract(multicall, "multicall contract")
-        results = aggregate3.decode(answer)[0]
-        if len(results) != len(roots):
+        results = list(aggregate3.decode(answer)[0])
+        if len(results) != len(calls):
             raise ChainUnavailable(
                 f"the multicall at {multicall} answered {len(results)} results "
-                f"for {len(roots)} calls"
+                f"for {len(calls)} calls"
             )
         out: dict[ReportKey, CustomsView] = {}
-        for key, result in zip(roots, results, strict=True):
-            data = bytes(result["returnData"])
+        for key in roots:
+            result = results.pop(0)
+            member = results.pop(0) if key in proofs else None
             try:
-                if not result["success"] or not data:
-                    raise ChainUnavailable("no answer in the batch")
-                out[key] = CustomsView.from_abi(customs_view.decode(data)[0])
+                view = CustomsView.from_abi(customs_view.decode(_answer(result))[0])
+                if member is not None:
+                    status = ReportRecord.from_abi(member_status.decode(_answer(member))[0])
+                    view = view.as_member(status, proofs[key])
+                out[key] = view
             except ChainUnavailable:
-                out[key] = self.view(*key)  # cut short or failed in the batch: ask alone
+                # cut short or failed in the batch: ask alone
+                view = self._alone(*key)
+                if key in proofs:
+                    view = view.as_member(self.member_status(*key, proofs[key]), proofs[key])
+                out[key] = view
         return out
+
+    def _alone(self, organisation: bytes, root: bytes) -> CustomsView:
+        return self.view(organisation, root)
 
     def _no_contract(self, address: str, what: str) -> NoReturn:
         raise ChainUnavailable(
@@ -241,3 +312,10 @@ class ChainReader:
             f"the node was reset since the deployment, or the manifest for "
             f"{self.deployment.network} describes another deployment"
         )
+
+
+def _answer(result: Mapping[str, Any]) -> bytes:
+    data = bytes(result["returnData"])
+    if not result["success"] or not data:
+        raise ChainUnavailable("no answer in the batch")
+    return data

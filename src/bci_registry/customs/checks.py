@@ -44,7 +44,13 @@ CHECKS = (
     ("delivery", "anchored by delivery"),
     ("not_paused", "registry not paused"),
 )
-_TITLES = dict(CHECKS)
+#: The checks a UNTP DCC adds (``bci_registry.interop.customs_dcc``), listed after CHECKS.
+DCC_CHECKS = (
+    ("dcc_signature", "credential signature"),
+    ("dcc_verifier", "signed by the verifier"),
+    ("dcc_status", "credential not revoked"),
+)
+_TITLES = dict(CHECKS) | dict(DCC_CHECKS)
 _MAX_PROBLEMS_SHOWN = 5
 _DAY_SECONDS = 86_400
 
@@ -171,6 +177,8 @@ def judge(
         _delivery(view, policy, delivery),
         _not_paused(view, policy),
     )
+    if evidence.dcc is not None:
+        checks += _dcc_checks(evidence, view)
     return ReportVerdict(evidence=evidence, delivery=delivery, view=view, checks=checks)
 
 
@@ -230,6 +238,19 @@ def _anchored(evidence: Evidence, view: CustomsView) -> Check:
         if evidence.organisation is None:
             return Check("anchored", False, "not looked up: the file names no organisation")
         name = organisation_label(evidence.organisation)
+        if view.batch is not None:
+            how = (
+                "the proof leads to that root, but the organisation has no such batch"
+                if view.batch.verify()
+                else "the proof does not lead from this report to that root"
+            )
+            return Check(
+                "anchored",
+                False,
+                f"not a member of batch 0x{view.batch.batch.hex()} of organisation {name} "
+                f"with the proof in {evidence.batch_proof_file or 'the batch proof'} ({how}), "
+                "and the registry knows no report with this root on its own",
+            )
         return Check(
             "anchored",
             False,
@@ -246,9 +267,18 @@ def _anchored(evidence: Evidence, view: CustomsView) -> Check:
             )
         return Check("anchored", False, f"{report.state_name} before it was ever anchored")
     detail = f"anchored {iso(report.anchored_at)} in block {report.anchored_block}"
+    if view.batch is not None:
+        detail += _batch_clause(evidence, view)
     if report.supersedes != ZERO32:
         detail += f"; it corrects {'0x' + report.supersedes.hex()}"
     return Check("anchored", True, detail)
+
+
+def _batch_clause(evidence: Evidence, view: CustomsView) -> str:
+    """Names the batch a member was read through."""
+    batch = f"batch 0x{view.batch.batch.hex()} ({view.batch.size} reports)"
+    source = f", proof {evidence.batch_proof_file}" if evidence.batch_proof_file else ""
+    return f" as a member of {batch}{source}"
 
 
 def _approvals(view: CustomsView, policy: Policy) -> Check:
@@ -360,6 +390,14 @@ def shortfalls(attestation: AttestationRecord, policy: Policy) -> list[str]:
 
 
 def _attestation(view: CustomsView, policy: Policy) -> Check:
+    if not policy.require_attestation:
+        valid = sum(not shortfalls(a, policy) for a in view.attestations)
+        return Check(
+            "attestation",
+            True,
+            f"not required by the policy (require_attestation: false); {valid} of "
+            f"{len(view.attestations)} attestations on record qualify",
+        )
     if not view.attestations:
         return Check("attestation", False, "no attestation on record")
     judged = [(a, shortfalls(a, policy)) for a in view.attestations]
@@ -403,3 +441,98 @@ def _delivery(view: CustomsView, policy: Policy, delivery: Delivery) -> Check:
         False,
         f"anchored {iso(anchored_at)}, {span(lag)} after {when}; policy tolerance {tolerance} s",
     )
+
+
+# ------------------------------------------------------------- UNTP DCC
+
+
+def _dcc_checks(evidence: Evidence, view: CustomsView) -> tuple[Check, ...]:
+    """A DCC's own checks: its signature and issuer key, the key's account is the verifier
+    of an attestation of this report, and that attestation (the authority) stands."""
+    facts = evidence.dcc
+    problems = list(facts.credential_problems)
+    now = view.checked_at
+    if facts.valid_from is not None and now < facts.valid_from:
+        problems.append(f"validity: not yet valid at block time {iso(now)}")
+    if facts.valid_until is not None and now > facts.valid_until:
+        problems.append(f"validity: expired {iso(facts.valid_until)}")
+    if problems:
+        shown = problems[:_MAX_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown.append(f"and {len(problems) - len(shown)} more")
+        signature = Check("dcc_signature", False, "; ".join(shown))
+    else:
+        signature = Check(
+            "dcc_signature",
+            True,
+            f"ES256K signature by {facts.issuer} verifies; key of account {facts.signer}",
+        )
+    mine = [
+        a
+        for a in view.attestations
+        if facts.signer is not None and a.verifier.lower() == facts.signer.lower()
+    ]
+    latest = max(mine, key=lambda a: a.attested_at) if mine else None
+    reasons = list(facts.anchor_problems)
+    if facts.signer is None:
+        reasons.append("no verified signature, so no signing account")
+    elif latest is None:
+        verifiers = ", ".join(a.verifier for a in view.attestations) or "none"
+        reasons.append(
+            f"the signing key's account {facts.signer} has no attestation of this report "
+            f"(attested by: {verifiers})"
+        )
+    else:
+        missing = facts.assessed_mask & ~latest.fields
+        if missing:
+            reasons.append(
+                f"the credential assesses {', '.join(fields_from_mask(missing))}, "
+                "which the attestation does not cover"
+            )
+        conforms = latest.verdict in (VERDICT_PASS, VERDICT_QUALIFIED)
+        if facts.conformant is not None and facts.conformant != conforms:
+            reasons.append(
+                f"the credential says conformance {facts.conformant}, the attestation's "
+                f"verdict is {latest.verdict_name}"
+            )
+    if reasons:
+        verifier = Check("dcc_verifier", False, "; ".join(reasons))
+    else:
+        assert latest is not None
+        verifier = Check(
+            "dcc_verifier",
+            True,
+            f"{facts.signer} is the accredited verifier of the attestation "
+            f"({latest.verdict_name}, verified {iso(latest.verified_at)})",
+        )
+    return (signature, verifier, _dcc_status(facts, latest))
+
+
+def _dcc_status(facts: Any, latest: AttestationRecord | None) -> Check:
+    listed = facts.status_revoked
+    if latest is None:
+        return Check("dcc_status", False, "no attestation by the signer on chain to stand for it")
+    if latest.revoked_at:
+        detail = (
+            f"the attestation was revoked on chain {iso(latest.revoked_at)} "
+            f"(reason code {latest.revocation_reason})"
+        )
+        if listed is False:
+            detail += "; the status list still shows it valid (it lags the chain)"
+        return Check("dcc_status", False, detail)
+    if latest.invalidated:
+        return Check(
+            "dcc_status",
+            False,
+            "the attestation is invalidated: its verifier was suspended for cause",
+        )
+    if latest.expired:
+        return Check("dcc_status", False, f"the attestation expired {iso(latest.expires_at)}")
+    if listed:
+        return Check("dcc_status", False, "its bit is set in the verifier's status list (revoked)")
+    if facts.status_problems:
+        return Check("dcc_status", False, "; ".join(facts.status_problems))
+    detail = "the attestation on chain is not revoked, expired or invalidated"
+    if listed is False:
+        detail += "; its status list bit is clear"
+    return Check("dcc_status", True, detail)

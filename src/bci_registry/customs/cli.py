@@ -2,7 +2,7 @@
 
     bci-verify --manifest deployments/base-devnet.json [--rpc-url URL]
                [--policy policy.yaml] [--delivery 2026-03-01T10:00:00Z] [--json]
-               REPORT_FILE_OR_DIR [...]
+               [--batch-proof FILE ...] REPORT_FILE_OR_DIR [...]
 
 Exit codes: 0 every report passes, 1 a report fails (every reason is printed),
 2 bad input (file, policy, manifest, arguments) or the node cannot answer
@@ -48,7 +48,8 @@ def parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="FILE",
-        help="sealed report or disclosure files, or directories of *.json",
+        help="sealed report or disclosure files, UNTP DCCs (.jwt, or the decoded .json with "
+        "its .jwt beside it), or directories of *.json",
     )
     p.add_argument(
         "--manifest",
@@ -69,6 +70,32 @@ def parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="delivery time: unix seconds, RFC 3339 (2026-12-01T10:00:00Z) or 'now'; "
         "default: the end of the delivery date in each file's disclosed shipment field",
+    )
+    p.add_argument(
+        "--batch-proof",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a batch member's proof file (bci-batch-proof/1), matched to its report by "
+        "organisation and root; repeatable. Default: <name>.batch-proof.json beside "
+        "each report file, or any *.batch-proof.json in its folder that matches",
+    )
+    p.add_argument(
+        "--did-document",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a UNTP DCC's issuer DID document (did:web, read offline; repeat for several)",
+    )
+    p.add_argument(
+        "--status-list",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a DCC issuer's status list credential (JWT), an offline copy; the chain decides",
     )
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument(
@@ -130,7 +157,14 @@ def _run(args: argparse.Namespace) -> int:
         deployment = load_path(args.manifest)
         node = DeadlineHttpNode(args.rpc_url, args.timeout, deadline)
         reader = ChainReader(node, deployment)
-        outcome = verify(args.files, reader, policy, delivery)
+        outcome = verify(
+            args.files,
+            reader,
+            policy,
+            delivery,
+            batch_proofs=args.batch_proof,
+            dcc_options=_dcc_options(args, deployment),
+        )
     except jsonrpc.RpcBadUrl as exc:
         print(printable(f"error: --rpc-url {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -139,6 +173,36 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(printable(outcome_json(outcome) if args.json else outcome_text(outcome)))
     return outcome.exit_code
+
+
+def _dcc_options(args: argparse.Namespace, deployment: object) -> object:
+    """DID documents and status lists for DCC files (read offline: nothing is fetched)."""
+    import json
+
+    from bci_registry.customs.errors import CustomsInputError
+    from bci_registry.interop.customs_dcc import DccOptions
+
+    documents = []
+    for path in args.did_document:
+        try:
+            document = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CustomsInputError(f"--did-document {path}: {exc}") from None
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            raise CustomsInputError(f"--did-document {path}: not a DID document (no id)")
+        documents.append(document)
+    lists = []
+    for path in args.status_list:
+        try:
+            lists.append(path.read_text("utf-8").strip())
+        except OSError as exc:
+            raise CustomsInputError(f"--status-list {path}: {exc}") from None
+    return DccOptions(
+        documents,
+        lists,
+        chain_id=deployment.chain_id,  # type: ignore[attr-defined]
+        registry=deployment.registry,  # type: ignore[attr-defined]
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ from bci_registry.report.files import read_text
 
 SEALED = "sealed report"
 DISCLOSURE = "disclosure"
+#: A UNTP Digital Conformity Credential (``bci_registry.interop.customs_dcc``).
+DCC = "UNTP DCC"
 _ROOT = re.compile(r"0x[0-9a-fA-F]{64}\Z")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
@@ -51,6 +53,10 @@ class Evidence:
     #: The exporter's organisation id from the file's organisation leaf (proven with
     #: the root when ``problems`` is empty); None: the file names no organisation.
     organisation: bytes | None = None
+    #: The batch proof file the report was read with (a batch member), if any.
+    batch_proof_file: str | None = None
+    #: For a UNTP DCC: what the credential says (``bci_registry.interop.customs_dcc.DccFacts``).
+    dcc: Any = None
 
     @property
     def root_hex(self) -> str:
@@ -62,11 +68,19 @@ class Evidence:
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """The files to check: each file as given, each directory's ``*.json`` sorted by name."""
+    """The files to check: each file as given, each directory's ``*.json`` sorted by name.
+
+    (A DCC is given as its ``.jwt`` file, or as its decoded ``.json`` with the JWT beside it.)
+    """
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.glob("*.json") if p.is_file())
+            # a batch member's proof file (``<name>.batch-proof.json``) is not a report
+            found = sorted(
+                p
+                for p in path.glob("*.json")
+                if p.is_file() and not p.name.endswith(".batch-proof.json")
+            )
             if not found:
                 raise CustomsInputError(f"{path} holds no *.json report files")
             out += found
@@ -77,16 +91,26 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def load_evidence(path: Path) -> Evidence:
-    """Read ``path`` and check what it proves (no chain involved)."""
+def load_evidence(path: Path, dcc_options: Any = None) -> Evidence:
+    """Read ``path`` and check what it proves (no chain involved).
+
+    ``dcc_options`` (``bci_registry.interop.customs_dcc.DccOptions``: DID documents,
+    status lists, the deployment's chain and registry) is what a DCC file needs.
+    """
     try:
         text = read_text(path)
     except InputFileError as exc:
         raise CustomsInputError(str(exc)) from None
+    from bci_registry.interop.customs_dcc import DccOptions, load_dcc, looks_like_dcc
+
+    if looks_like_dcc(text):
+        return load_dcc(path, text, None, dcc_options or DccOptions())
     try:
         obj = inputs.parse_json(text, str(path), strict_unicode=False)
     except inputs.BoundedInputError as exc:
         raise CustomsInputError(str(exc)) from None
+    if looks_like_dcc("", obj):
+        return load_dcc(path, text, obj, dcc_options or DccOptions())
     if not isinstance(obj, dict):
         raise CustomsInputError(f"{path}: expected a sealed report or a disclosure (a JSON object)")
     if "fields" in obj:

@@ -56,6 +56,10 @@ class Policy:
     #: emergency (a compromised key, a contract bug): while paused, revocations
     #: and suspensions still work but the record may be in flux.
     fail_when_paused: bool = True
+    #: Whether a valid attestation is required. A policy may set false to clear on
+    #: the exporter's anchored, approved record alone (e.g. members of a batch,
+    #: which the attestation registry cannot attest yet); the verdict says so.
+    require_attestation: bool = True
 
     @property
     def required_mask(self) -> int:
@@ -78,6 +82,7 @@ class Policy:
             "require_disclosed_fields": self.require_disclosed_fields,
             "accepted_verifiers": list(self.accepted_verifiers),
             "fail_when_paused": self.fail_when_paused,
+            "require_attestation": self.require_attestation,
         }
 
 
@@ -122,7 +127,12 @@ def policy_from_dict(data: Any, source: str = "policy") -> Policy:
         values["minimum_approvals"] = _integer(
             data["minimum_approvals"], 1, MAX_APPROVALS, f"{source}: minimum_approvals"
         )
-    for key in ("accept_qualified", "require_disclosed_fields", "fail_when_paused"):
+    for key in (
+        "accept_qualified",
+        "require_disclosed_fields",
+        "fail_when_paused",
+        "require_attestation",
+    ):
         if key in data:
             if not isinstance(data[key], bool):
                 raise CustomsInputError(f"{source}: {key}: expected true or false")

@@ -8,11 +8,13 @@ node is checked to be the manifest's chain, then all customs views are read
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bci_registry.customs.batch_proofs import find_proofs
 from bci_registry.customs.chain import ChainReader
 from bci_registry.customs.checks import ReportVerdict, delivery_for, judge
 from bci_registry.customs.evidence import Evidence, expand, load_evidence
@@ -64,19 +66,35 @@ def report_key(evidence: Evidence) -> tuple[bytes, bytes]:
 
 
 def verify(
-    paths: Sequence[Path], reader: ChainReader, policy: Policy, delivery: int | None = None
+    paths: Sequence[Path],
+    reader: ChainReader,
+    policy: Policy,
+    delivery: int | None = None,
+    batch_proofs: Sequence[Path] = (),
+    dcc_options: Any = None,
 ) -> Outcome:
     """Check every file (directories: their ``*.json``) against the chain and the policy.
 
     ``delivery`` (unix seconds) applies to every file; without it each file's
     disclosed shipment delivery date is used. Raises CustomsInputError for bad
     input and ChainUnavailable if the chain cannot answer; a failing report is
-    a verdict, not an error.
+    a verdict, not an error. ``dcc_options``: what UNTP DCC files need
+    (``bci_registry.interop.customs_dcc.DccOptions``).
     """
-    evidence = [load_evidence(path) for path in expand(paths)]
+    evidence = [load_evidence(path, dcc_options) for path in expand(paths)]
     deliveries = [delivery_for(e, delivery) for e in evidence]
+    # A batch member is read through its proof file (``<name>.batch-proof.json``).
+    found = find_proofs(evidence, batch_proofs)
+    evidence = [
+        dataclasses.replace(e, batch_proof_file=found[report_key(e)][1])
+        if report_key(e) in found
+        else e
+        for e in evidence
+    ]
     chain_id = reader.check_chain()
-    views = reader.views([report_key(e) for e in evidence])
+    views = reader.views(
+        [report_key(e) for e in evidence], {key: proof for key, (proof, _) in found.items()}
+    )
     verdicts = tuple(
         judge(e, views[report_key(e)], policy, d) for e, d in zip(evidence, deliveries, strict=True)
     )

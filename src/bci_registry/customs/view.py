@@ -176,6 +176,8 @@ class CustomsView:
     #: The contract's combined flag: anchored, organisation active, not paused, and
     #: at least one valid pass attestation. Customs policies check more.
     accepted: bool = False
+    #: The batch proof the report was read with (``member_status``), or None: read alone.
+    batch: Any = None  # bci_registry.exporter.batch_tree.BatchProof
 
     @classmethod
     def from_abi(cls, data: Mapping[str, Any]) -> CustomsView:
@@ -188,12 +190,33 @@ class CustomsView:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "report": self.report.to_json(),
             "attestations": [a.to_json() for a in self.attestations],
             "checked_at": self.checked_at,
             "accepted": self.accepted,
         }
+        if self.batch is not None:
+            out["batch"] = {
+                "root": "0x" + self.batch.batch.hex(),
+                "size": self.batch.size,
+                "proof_length": len(self.batch.proof),
+            }
+        return out
+
+    def as_member(self, status: ReportRecord, batch: Any) -> CustomsView:
+        """This view with the report part read through a batch proof (``member_status``).
+
+        The attestations stay the report's own (keyed by organisation and member
+        root); ``accepted`` is recomputed as the contract computes it for a report.
+        """
+        accepted = (
+            status.state == ANCHORED
+            and status.organisation_status == ORGANISATION_ACTIVE
+            and not status.paused
+            and any(a.valid and a.verdict == VERDICT_PASS for a in self.attestations)
+        )
+        return dataclasses.replace(self, report=status, accepted=accepted, batch=batch)
 
 
 def _root_or_none(raw: bytes) -> str | None:

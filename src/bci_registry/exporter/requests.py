@@ -20,7 +20,12 @@ Approvals file (``bci-approvals/1``), one signer, many roots::
 Each signature is over the EIP-712 ``Approval`` of one root (``supersedes``
 zero) naming the file's signer; signatures are 65-byte ``r || s || v``
 (an EIP-1271 wallet's: its own 65 bytes, ``"wallet": true``). The formats are
-specified in ``docs/file-formats.md``. A single-report ``bci-approval/1`` file
+specified in ``docs/file-formats.md``.
+
+Batch roots (``submit --batch DIR --as-batch``): a request entry with a
+``"size"`` is the root of a batch of that many reports; its signature is over
+the EIP-712 ``BatchApproval`` of (batch root, size), and the approvals file
+entry carries the same ``"size"``. A single-report ``bci-approval/1`` file
 (``bci_registry.exporter.approvals``) is read as an approvals file with one
 entry, so both kinds mix freely.
 """
@@ -70,8 +75,23 @@ class ApprovalTerms:
     deadline: int
     supersedes: bytes = ZERO32
 
-    def message(self, report: bytes, signer: str) -> dict[str, Any]:
-        """The EIP-712 ``Approval`` of ``report`` by ``signer`` under these terms."""
+    def primary_type(self, size: int | None) -> str:
+        return "Approval" if size is None else "BatchApproval"
+
+    def message(self, report: bytes, signer: str, size: int | None = None) -> dict[str, Any]:
+        """The EIP-712 ``Approval`` of ``report`` by ``signer`` under these terms
+        (``size`` given: the ``BatchApproval`` of the batch root ``report``)."""
+        if size is not None:
+            from bci_registry.exporter.batch_tree import batch_approval_message
+
+            return batch_approval_message(
+                signer,
+                self.organisation,
+                report,
+                size,
+                self.signer_set_version,
+                self.deadline,
+            )
         return approval_message(
             signer,
             self.organisation,
@@ -144,6 +164,14 @@ def _int(value: Any, name: str) -> int:
 class RequestedReport:
     root: bytes
     file: str
+    #: A batch root: the number of reports in it (signed as ``BatchApproval``).
+    size: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"root": hex32(self.root), "file": self.file}
+        if self.size is not None:
+            out["size"] = self.size
+        return out
 
 
 @dataclass(frozen=True)
@@ -157,7 +185,7 @@ class ApprovalRequest:
         return {
             "kind": REQUEST_KIND,
             **self.terms.to_json(),
-            "reports": [{"root": hex32(r.root), "file": r.file} for r in self.reports],
+            "reports": [r.to_json() for r in self.reports],
         }
 
     def write(self, path: Path) -> None:
@@ -174,7 +202,11 @@ class ApprovalRequest:
             if not isinstance(raw, list) or not raw:
                 raise InputError("reports must be a non-empty list")
             reports = tuple(
-                RequestedReport(root=report_root(str(item["root"])), file=str(item["file"]))
+                RequestedReport(
+                    root=report_root(str(item["root"])),
+                    file=str(item["file"]),
+                    size=_size(item.get("size")),
+                )
                 for item in raw
             )
         except KeyError as exc:
@@ -195,6 +227,8 @@ class SignerApprovals:
     signer: str
     signatures: Mapping[bytes, bytes] = field(default_factory=dict)
     wallet: bool = False
+    #: Batch roots among ``signatures``: their sizes (signed as ``BatchApproval``).
+    sizes: Mapping[bytes, int] = field(default_factory=dict)
 
     def approval(self, root: bytes) -> SignedApproval:
         return SignedApproval(
@@ -209,6 +243,7 @@ class SignerApprovals:
             "wallet": self.wallet,
             "approvals": [
                 {"report": hex32(root), "signature": "0x" + sig.hex()}
+                | ({"size": self.sizes[root]} if root in self.sizes else {})
                 for root, sig in self.signatures.items()
             ],
         }
@@ -221,7 +256,12 @@ class SignerApprovals:
         if self.wallet:
             return
         for root, signature in self.signatures.items():
-            message = signable(self.terms.domain, "Approval", self.terms.message(root, self.signer))
+            size = self.sizes.get(root)
+            message = signable(
+                self.terms.domain,
+                self.terms.primary_type(size),
+                self.terms.message(root, self.signer, size),
+            )
             try:
                 recovered = Account.recover_message(message, signature=signature)
             except (ValueError, TypeError) as exc:
@@ -261,16 +301,21 @@ class SignerApprovals:
             )
         try:
             signatures: dict[bytes, bytes] = {}
+            sizes: dict[bytes, int] = {}
             for item in data["approvals"]:
                 root = report_root(str(item["report"]))
                 if root in signatures:
                     raise InputError(f"report {hex32(root)} is signed twice")
                 signatures[root] = bytes.fromhex(str(item["signature"]).removeprefix("0x"))
+                size = _size(item.get("size"))
+                if size is not None:
+                    sizes[root] = size
             loaded = cls(
                 terms=ApprovalTerms.from_json(data),
                 signer=to_checksum_address(str(data["signer"])),
                 signatures=signatures,
                 wallet=bool(data.get("wallet", False)),
+                sizes=sizes,
             )
             for root in signatures:
                 try:
@@ -288,13 +333,19 @@ def sign_request(
     request: ApprovalRequest, signer: str, sign: Callable[[SignableMessage], bytes]
 ) -> SignerApprovals:
     """Sign every root of ``request``; ``sign`` returns a 65-byte ``r || s || v`` signature."""
+    terms = request.terms
     signatures = {
         report.root: sign(
-            signable(request.terms.domain, "Approval", request.terms.message(report.root, signer))
+            signable(
+                terms.domain,
+                terms.primary_type(report.size),
+                terms.message(report.root, signer, report.size),
+            )
         )
         for report in request.reports
     }
-    return SignerApprovals(terms=request.terms, signer=signer, signatures=signatures)
+    sizes = {r.root: r.size for r in request.reports if r.size is not None}
+    return SignerApprovals(terms=terms, signer=signer, signatures=signatures, sizes=sizes)
 
 
 @dataclass(frozen=True)
@@ -382,6 +433,15 @@ class Approvals:
                 f"\n  {shown}"
             )
         return blobs
+
+
+def _size(value: Any) -> int | None:
+    """A batch entry's size (None: a report)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**32:
+        raise InputError(f"a batch size must be an integer from 1 to {2**32 - 1}, got {value!r}")
+    return value
 
 
 def _read_json(path: Path, kind: str | None, what: str) -> dict[str, Any]:

@@ -40,6 +40,13 @@ ALGORITHM: Final = "ES256K"
 TYP: Final = "vc+jwt"
 CTY: Final = "vc"
 NOT_DISCLOSED: Final = "value not disclosed in this credential"
+DISCLOSURE_SUFFIX: Final = "/disclosure"
+"""The ``evidence`` item whose id is ``<anchor uri>/disclosure`` carries the bci-report
+disclosure (salted leaves + multiproof) as RFC 8785 JSON text in its ``description``."""
+DISCLOSURE_NAME: Final = (
+    "bci-report disclosure: the disclosed fields' salted leaves and their Merkle "
+    "multiproof against the anchored root"
+)
 
 CONFORMITY_TOPIC: Final[dict[str, str]] = {
     "cathodeMaterialOrigin": "governance.transparency",
@@ -124,7 +131,7 @@ def build_credential(data: ExportInput, status: StatusEntry) -> dict[str, Any]:
     verdict = att.verdict.name
     fields = ", ".join(att.fields)
     org_name = data.organisation_name or f"bci-registry organisation {anchor.organisation}"
-    return {
+    credential: dict[str, Any] = {
         "@context": list(CONTEXTS),
         "type": ["DigitalConformityCredential", "VerifiableCredential"],
         "id": cred_id,
@@ -202,6 +209,15 @@ def build_credential(data: ExportInput, status: StatusEntry) -> dict[str, Any]:
         ],
         "credentialStatus": status.to_json(),
     }
+    if data.disclosure is not None:
+        credential["evidence"].append(
+            {
+                "id": anchor.anchor_uri + DISCLOSURE_SUFFIX,
+                "name": DISCLOSURE_NAME,
+                "description": canonical_json(dict(data.disclosure)),
+            }
+        )
+    return credential
 
 
 def kid_for(verifier_domain: str) -> str:

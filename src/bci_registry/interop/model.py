@@ -220,6 +220,10 @@ class ExportInput:
     product: ProductIds
     disclosed: Mapping[str, Any] = field(default_factory=dict)
     organisation_name: str | None = None
+    #: The bci-report disclosure (``Disclosure.to_dict()``: leaves with their salts and
+    #: the multiproof against the root) that proves ``disclosed``; the DCC embeds it so
+    #: that a holder can check the values against the anchored root.
+    disclosure: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         for name in self.disclosed:

@@ -32,11 +32,18 @@ from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from jsonschema import Draft202012Validator, FormatChecker
 
-from bci_registry.interop.dcc import ALGORITHM, CONTEXTS, CTY, NOT_DISCLOSED, TYP
+from bci_registry.interop.dcc import (
+    ALGORITHM,
+    CONTEXTS,
+    CTY,
+    DISCLOSURE_SUFFIX,
+    NOT_DISCLOSED,
+    TYP,
+)
 from bci_registry.interop.did import KeyError_, resolve_key
 from bci_registry.interop.reference import UNTP_DCC_SCHEMA, reference_json
 from bci_registry.interop.statuslist import StatusEntry, StatusListError, revoked_in
-from bci_registry.report.canonical import parse_json
+from bci_registry.report.canonical import canonical_json, parse_json
 
 _ANCHOR = re.compile(
     r"(?P<base>https://.+/)eip155:(?P<chain>[1-9][0-9]*)/(?P<registry>0x[0-9a-fA-F]{40})"
@@ -74,6 +81,11 @@ class DccCheck:
     conformant: bool | None = None
     disclosed: dict[str, Any] = field(default_factory=dict)
     revoked: bool | None = None
+    #: The embedded bci-report disclosure's JSON text (None: the credential has none).
+    disclosure_text: str | None = None
+    #: True when the embedded disclosure proves every disclosed value against the root
+    #: and organisation the credential names; None when there is no disclosure.
+    disclosure_proven: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,6 +111,7 @@ class DccCheck:
             "conformant": self.conformant,
             "disclosed": self.disclosed,
             "revoked": self.revoked,
+            "disclosureProven": self.disclosure_proven,
         }
 
 
@@ -145,6 +158,12 @@ def _read_facts(check: DccCheck, credential: dict[str, Any]) -> None:
             check.root = match["root"]
         elif match := _TX.match(ident):
             check.transaction = match["tx"]
+        elif ident.endswith(DISCLOSURE_SUFFIX) and _ANCHOR.match(ident[: -len(DISCLOSURE_SUFFIX)]):
+            text = item.get("description")
+            if isinstance(text, str):
+                check.disclosure_text = text
+            else:
+                check.add("disclosure", f"evidence {ident}: no disclosure text in description")
     subject = credential.get("credentialSubject")
     assessments = subject.get("assessment", []) if isinstance(subject, dict) else []
     names: list[str] = []
@@ -169,6 +188,46 @@ def _read_facts(check: DccCheck, credential: dict[str, Any]) -> None:
         check.add("credential", "the assessments disagree on conformance")
     if check.root is None:
         check.add("credential", "evidence: no bci-registry report anchor")
+    _check_disclosure(check)
+
+
+def _check_disclosure(check: DccCheck) -> None:
+    """The embedded disclosure proves the disclosed values against the credential's anchor.
+
+    Whether a credential without one is acceptable is the caller's decision (customs
+    requires it for every disclosed value); a disclosure that is there must be right.
+    """
+    from bci_registry.report import Disclosure, DisclosureInvalid, disclosure_problems
+
+    if check.disclosure_text is None:
+        return
+    problems: list[str] = []
+    try:
+        disclosure = Disclosure.from_json(check.disclosure_text)
+    except DisclosureInvalid as exc:
+        problems = [f"embedded disclosure: {p}" for p in exc.problems]
+    else:
+        if check.root is not None:
+            organisation = bytes.fromhex(check.organisation[2:]) if check.organisation else None
+            problems += [
+                f"embedded disclosure: {p}"
+                for p in disclosure_problems(disclosure, check.root, organisation)
+            ]
+        proven = {leaf.name: leaf.value for leaf in disclosure.field_leaves}
+        for name, value in check.disclosed.items():
+            if name not in proven:
+                problems.append(f"assessment {name}: its value is not in the embedded disclosure")
+            elif canonical_json(value) != proven[name]:
+                problems.append(
+                    f"assessment {name}: the value differs from the disclosed leaf "
+                    "(the salted leaf proven against the root)"
+                )
+        for name in proven:
+            if name not in check.disclosed:
+                problems.append(f"embedded disclosure: {name} is disclosed by no assessment")
+    for message in problems:
+        check.add("disclosure", message)
+    check.disclosure_proven = not problems
 
 
 def verify_dcc(

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import click
 
 from bci_registry.interop.cli import import_command
+from bci_registry.interop.export_cli import export_command, status_sync_command
 from bci_registry.registry import InputError, text_id
 from bci_registry.report.disclosure import disclose, disclosure_problems
 from bci_registry.report.errors import (
@@ -252,6 +253,9 @@ def _only_missing_organisation(exc: ReportError) -> bool:
 
 # `bci-report import --from batterypass`: Catena-X Battery Pass to bci-report/1.
 cli.add_command(import_command)
+# `bci-report export --as untp-dcc|epcis` and `bci-report status-sync` (docs/interop.md).
+cli.add_command(export_command)
+cli.add_command(status_sync_command)
 
 
 def main(argv: list[str] | None = None) -> int:
