@@ -8,7 +8,7 @@ ANVIL := node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
 export APE_DATA_FOLDER := $(CURDIR)/.devnet/ape-data
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/$(dir $(ANVIL)):$(PATH)
 
-.PHONY: all setup browser test fuzz demo desk bench lint compile clean
+.PHONY: all setup browser test fuzz demo desk bench exports lint compile clean
 
 all: test
 
@@ -56,6 +56,11 @@ demo: setup
 bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python tests/desk/bench_desk.py
+
+# samples/exports/: the UNTP DCC and EPCIS exports of each sample from a
+# deterministic anvil run.
+exports: compile
+	$(BIN)/python -m bci_registry.interop.exports_run
 
 # The demo's story, then the customs desk on 127.0.0.1 until Ctrl-C.
 desk: setup
