@@ -158,3 +158,8 @@ EXTRA_MEASUREMENTS.append(measure_attestations)
 from bench.batch_gas import measure_batches  # noqa: E402
 
 EXTRA_MEASUREMENTS.append(measure_batches)
+
+# Batch attestations (issue 10, item 2).
+from bench.attestations import measure_batch_attestations  # noqa: E402
+
+EXTRA_MEASUREMENTS.append(measure_batch_attestations)

@@ -61,6 +61,15 @@ ATTESTATION_TYPEHASH: public(constant(bytes32)) = keccak256(
 ATTESTATION_REVOCATION_TYPEHASH: public(constant(bytes32)) = keccak256(
     "AttestationRevocation(address verifier,bytes32 organisation,bytes32 report,uint64 attestedAt,uint16 reason,uint64 nonce,uint64 deadline)"
 )
+# Batches (docs/attestations-spec.md, "Batches"): a verifier attests a whole
+# batch by its root, committing to its approved size; it revokes one
+# member's coverage by naming the member and the batch.
+BATCH_ATTESTATION_TYPEHASH: public(constant(bytes32)) = keccak256(
+    "BatchAttestation(address verifier,bytes32 organisation,bytes32 batch,uint32 size,uint8 verdict,uint16 fields,bytes32 evidence,uint64 verifiedAt,uint64 expiresAt,uint64 nonce,uint64 deadline)"
+)
+MEMBER_ATTESTATION_REVOCATION_TYPEHASH: public(constant(bytes32)) = keccak256(
+    "MemberAttestationRevocation(address verifier,bytes32 organisation,bytes32 report,bytes32 batch,uint64 attestedAt,uint16 reason,uint64 nonce,uint64 deadline)"
+)
 NONCE_CANCELLATION_TYPEHASH: public(constant(bytes32)) = keccak256(
     "NonceCancellation(address verifier,uint64 below,uint64 deadline)"
 )
@@ -125,6 +134,14 @@ _ATT_REVOKED_SHIFT: constant(uint256) = 144  # uint40: revoked at (0: not revoke
 _ATT_REASON_SHIFT: constant(uint256) = 184  # uint16: revocation reason
 _ATT_INDEX_SHIFT: constant(uint256) = 200  # uint32: the verifier's index
 
+# Bit layout of a member revocation record (one slot per organisation,
+# batch, member and position in the batch's list; written only when used).
+_MREV_REVOKED_SHIFT: constant(uint256) = 40  # bits 0..39: the verified_at it revokes; uint40: revoked at
+_MREV_REASON_SHIFT: constant(uint256) = 80  # uint16: revocation reason
+# A batch inclusion proof has at most this many hashes (the report
+# registry's MAX_BATCH_PROOF).
+_MAX_BATCH_PROOF: constant(uint256) = 32
+
 _MASK8: constant(uint256) = 2**8 - 1
 _MASK16: constant(uint256) = 2**16 - 1
 _MASK32: constant(uint256) = 2**32 - 1
@@ -150,6 +167,11 @@ verifier_count: public(uint32)
 #      => a verifier's current attestation of the report, packed with the
 #      verifier's index (0: free; positions fill from 0 and are never freed).
 _attestations: HashMap[bytes32, HashMap[bytes32, uint256[MAX_ATTESTATIONS]]]
+# @dev Organisation => batch root => member root => position of a verifier's
+#      entry in the batch's list => that member's revocation of the batch
+#      attestation (0: none): the verification it revokes, when, and why.
+#      Written only when a verifier revokes one member.
+_member_revocations: HashMap[bytes32, HashMap[bytes32, HashMap[bytes32, uint256[MAX_ATTESTATIONS]]]]
 
 
 @deploy
@@ -474,6 +496,228 @@ def cancel_nonces_by_signature(verifier: address, below: uint64, deadline: uint6
     self._cancel_nonces(verifier, below)
 
 
+# ------------------------------------------------------------------ batches
+
+
+@external
+def attest_batch(
+    organisation: bytes32,
+    batch: bytes32,
+    size: uint32,
+    verdict: uint8,
+    fields: uint16,
+    evidence: bytes32,
+    verified_at: uint64,
+    expires_at: uint64,
+):
+    """
+    @dev The verifier attests every member of an anchored batch with one
+         transaction: one entry in the batch root's list, as `attest`
+         writes for a report, covering each report the batch's Merkle tree
+         holds (`member_customs_view` shows it for a member with its
+         proof). Same terms, replacement and revocation rules as `attest`;
+         the verifier also commits to the batch's approved size. A member's
+         coverage is withdrawn alone with `revoke_member_attestation`; the
+         whole batch attestation with `revoke_attestation(organisation,
+         batch, reason)`.
+    @notice Only callable by a verifier accredited now for every field in
+            `fields`, when not paused, for an anchored batch.
+    @param organisation The id of the organisation that anchored the batch.
+    @param batch The batch root.
+    @param size The batch's size as its signers approved it (`batch_size`).
+    @param verdict 1 pass, 2 fail, 3 qualified.
+    @param fields The non-zero mask of the fields verified, inside the scope.
+    @param evidence The hash of the evidence document; logged, not stored.
+    @param verified_at When the verification was done (as for `attest`).
+    @param expires_at When the attestation stops being valid (as for `attest`).
+    """
+    self._check_batch(organisation, batch, size)
+    self._attest(
+        msg.sender, self._verifiers[msg.sender], organisation, batch, verdict, fields, evidence, verified_at, expires_at
+    )
+
+
+@external
+def attest_batch_by_signature(
+    verifier: address,
+    organisation: bytes32,
+    batch: bytes32,
+    size: uint32,
+    verdict: uint8,
+    fields: uint16,
+    evidence: bytes32,
+    verified_at: uint64,
+    expires_at: uint64,
+    nonce: uint64,
+    deadline: uint64,
+    signature: Bytes[65],
+):
+    """
+    @dev Anyone relays a verifier's EIP-712 `BatchAttestation` signature;
+         the nonce is used up (the verifier's one nonce space). Otherwise
+         as `attest_batch`.
+    @notice Only for a verifier accredited now for the fields, when not
+            paused and not after `deadline`.
+    @param verifier The verifier (an EOA or an EIP-1271 wallet).
+    @param organisation The id of the organisation that anchored the batch.
+    @param batch The batch root.
+    @param size The batch's approved size.
+    @param verdict 1 pass, 2 fail, 3 qualified.
+    @param fields The non-zero mask of the fields verified, inside the scope.
+    @param evidence The hash of the evidence document; logged, not stored.
+    @param verified_at When the verification was done (as for `attest`).
+    @param expires_at When the attestation stops being valid (as for `attest`).
+    @param nonce An unused nonce of the verifier, inside its window.
+    @param deadline The last timestamp at which the signature is valid.
+    @param signature As for `attest_by_signature`.
+    """
+    struct_hash: bytes32 = keccak256(
+        abi_encode(
+            BATCH_ATTESTATION_TYPEHASH,
+            verifier,
+            organisation,
+            batch,
+            size,
+            verdict,
+            fields,
+            evidence,
+            verified_at,
+            expires_at,
+            nonce,
+            deadline,
+        )
+    )
+    self._check_signature(verifier, struct_hash, deadline, signature)
+    self._check_batch(organisation, batch, size)
+    record: uint256 = self._use_nonce(verifier, self._verifiers[verifier], nonce)
+    self._attest(verifier, record, organisation, batch, verdict, fields, evidence, verified_at, expires_at)
+
+
+@external
+def revoke_member_attestation(
+    organisation: bytes32, report: bytes32, batch: bytes32, proof: DynArray[bytes32, _MAX_BATCH_PROOF], reason: uint16
+):
+    """
+    @dev The verifier withdraws its batch attestation from one member,
+         leaving the other members covered: one slot, written only now.
+         Final for that verification: only a strictly later verification
+         of the batch (`attest_batch` again) covers the member again.
+    @notice Only callable by a verifier with an unrevoked attestation of
+            the batch, whatever its accreditation state; works while the
+            registry is paused.
+    @param organisation The id of the organisation that anchored the batch.
+    @param report The member's report root.
+    @param batch The batch root.
+    @param proof The member's inclusion proof (its `bci-batch-proof/1` file).
+    @param reason A non-zero reason code.
+    """
+    self._revoke_member(msg.sender, self._verifiers[msg.sender], organisation, report, batch, proof, reason, 0)
+
+
+@external
+def revoke_member_attestation_by_signature(
+    verifier: address,
+    organisation: bytes32,
+    report: bytes32,
+    batch: bytes32,
+    proof: DynArray[bytes32, _MAX_BATCH_PROOF],
+    attested_at: uint64,
+    reason: uint16,
+    nonce: uint64,
+    deadline: uint64,
+    signature: Bytes[65],
+):
+    """
+    @dev Anyone relays a verifier's EIP-712 `MemberAttestationRevocation`
+         signature; the nonce is used up. The signature names the batch
+         attestation by its block time (non-zero), so it never reaches a
+         later one. Otherwise as `revoke_member_attestation`.
+    @notice Not after `deadline`; works while the registry is paused.
+    @param verifier The batch attestation's verifier.
+    @param organisation The id of the organisation that anchored the batch.
+    @param report The member's report root.
+    @param batch The batch root.
+    @param proof The member's inclusion proof.
+    @param attested_at The batch attestation's block timestamp, non-zero.
+    @param reason A non-zero reason code.
+    @param nonce An unused nonce of the verifier, inside its window.
+    @param deadline The last timestamp at which the signature is valid.
+    @param signature As for `attest_by_signature`.
+    """
+    assert attested_at != 0, "attestations: revocation names no attestation (attested_at is 0)"
+    record: uint256 = self._verifiers[verifier]
+    struct_hash: bytes32 = keccak256(
+        abi_encode(
+            MEMBER_ATTESTATION_REVOCATION_TYPEHASH,
+            verifier,
+            organisation,
+            report,
+            batch,
+            attested_at,
+            reason,
+            nonce,
+            deadline,
+        )
+    )
+    self._check_signature(verifier, struct_hash, deadline, signature)
+    self._revoke_member(
+        verifier, record, organisation, report, batch, proof, reason, convert(attested_at, uint256)
+    )
+    self._use_nonce(verifier, record, nonce)
+
+
+@external
+@view
+def member_customs_view(
+    organisation: bytes32, report: bytes32, batch: bytes32, proof: DynArray[bytes32, _MAX_BATCH_PROOF]
+) -> IAttestationRegistry.CustomsView:
+    """
+    @dev `customs_view` for a report that may be a batch member, in one
+         call: the report registry's `member_status(organisation, report,
+         batch, proof)`, then the report's own attestations followed, if
+         `proof` proves it a member of the organisation's batch `batch`,
+         by the batch's attestations as they apply to this member (an
+         entry's `report` is then the batch root; one the verifier revoked
+         for this member reads revoked, with that time and reason, and not
+         valid), and `accepted` computed as for `customs_view`. A wrong
+         proof does not revert: the report reads unknown, with its own
+         attestations only. With `batch` zero it is `customs_view`.
+         At most MAX_ATTESTATIONS entries (own ones first).
+    @param organisation The id of the organisation that anchored the report.
+    @param report The report root.
+    @param batch The batch root, or zero.
+    @param proof The report's inclusion proof in the batch.
+    @return CustomsView The member's status and effective attestations.
+    """
+    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = self._list(organisation, report)
+    if batch != empty(bytes32) and batch != report and staticcall IReportRegistry(REGISTRY).is_member(
+        organisation, report, batch, proof
+    ):
+        for position: uint256 in range(MAX_ATTESTATIONS):
+            packed: uint256 = self._attestations[organisation][batch][position]
+            if packed == 0 or len(page) == MAX_ATTESTATIONS:
+                break
+            entry: IAttestationRegistry.AttestationStatus = self._status(
+                organisation,
+                batch,
+                packed,
+                self._verifier_accounts[convert((packed >> _ATT_INDEX_SHIFT) & _MASK32, uint32)],
+            )
+            revocation: uint256 = self._member_revocations[organisation][batch][report][position]
+            if (
+                revocation != 0
+                and entry.revoked_at == 0
+                and convert(entry.verified_at, uint256) <= revocation & _MASK40
+            ):
+                entry.revoked_at = convert((revocation >> _MREV_REVOKED_SHIFT) & _MASK40, uint64)
+                entry.revocation_reason = convert((revocation >> _MREV_REASON_SHIFT) & _MASK16, uint16)
+                entry.valid = False
+            page.append(entry)
+    return self._view(
+        staticcall IReportRegistry(REGISTRY).member_status(organisation, report, batch, proof), page
+    )
+
+
 # ---------------------------------------------------------------- views
 
 
@@ -586,10 +830,20 @@ def customs_view(organisation: bytes32, report: bytes32) -> IAttestationRegistry
     @param report The report root.
     @return CustomsView The report's status and attestations.
     """
-    status: IReportRegistry.ReportStatus = staticcall IReportRegistry(REGISTRY).report_status(
-        organisation, report
+    return self._view(
+        staticcall IReportRegistry(REGISTRY).report_status(organisation, report), self._list(organisation, report)
     )
-    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS] = self._list(organisation, report)
+
+
+@internal
+@view
+def _view(
+    status: IReportRegistry.ReportStatus,
+    page: DynArray[IAttestationRegistry.AttestationStatus, MAX_ATTESTATIONS],
+) -> IAttestationRegistry.CustomsView:
+    """
+    @dev A customs view of a report status and its (effective) attestations.
+    """
     accepted: bool = False
     if (
         status.state == _REPORT_ANCHORED
@@ -731,6 +985,54 @@ def _revoke(
     )
     log IAttestationRegistry.AttestationRevoked(
         organisation=organisation, report=report, verifier=verifier, reason=reason
+    )
+
+
+@internal
+@view
+def _check_batch(organisation: bytes32, batch: bytes32, size: uint32):
+    """
+    @dev `batch` is a batch of the organisation, of the size approved.
+    """
+    approved: uint32 = staticcall IReportRegistry(REGISTRY).batch_size(organisation, batch)
+    assert approved != 0, "attestations: not a batch of the organisation"
+    assert approved == size, "attestations: batch size differs from the approved size"
+
+
+@internal
+def _revoke_member(
+    verifier: address,
+    record: uint256,
+    organisation: bytes32,
+    report: bytes32,
+    batch: bytes32,
+    proof: DynArray[bytes32, _MAX_BATCH_PROOF],
+    reason: uint16,
+    attested_at: uint256,
+):
+    """
+    @dev Withdraws `verifier`'s attestation of `batch` from one member; if
+         `attested_at` is not 0, only the attestation made at that time.
+    """
+    assert reason != 0, "attestations: revocation reason is zero"
+    assert staticcall IReportRegistry(REGISTRY).is_member(
+        organisation, report, batch, proof
+    ), "attestations: not a member of that batch"
+    position: uint256 = 0
+    packed: uint256 = 0
+    # An unknown verifier has index 0, under which nothing is ever stored.
+    position, packed = self._find(organisation, batch, (record >> _VER_INDEX_SHIFT) & _MASK32)
+    assert packed != 0, "attestations: no attestation of this batch by the verifier"
+    assert attested_at == 0 or (packed >> _ATT_ATTESTED_SHIFT) & _MASK40 == attested_at, "attestations: signed for another attestation"
+    assert (packed >> _ATT_REVOKED_SHIFT) & _MASK40 == 0, "attestations: attestation already revoked"
+    verified: uint256 = (packed >> _ATT_VERIFIED_SHIFT) & _MASK40
+    previous: uint256 = self._member_revocations[organisation][batch][report][position]
+    assert previous == 0 or previous & _MASK40 < verified, "attestations: member's attestation already revoked"
+    self._member_revocations[organisation][batch][report][position] = (
+        verified | (block.timestamp << _MREV_REVOKED_SHIFT) | (convert(reason, uint256) << _MREV_REASON_SHIFT)
+    )
+    log IAttestationRegistry.MemberAttestationRevoked(
+        organisation=organisation, report=report, verifier=verifier, batch=batch, reason=reason
     )
 
 

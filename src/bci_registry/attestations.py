@@ -57,7 +57,12 @@ ATTESTATION_DOMAIN_NAME: Final = "BCI Attestation Registry"
 ATTESTATION: Final = "Attestation"
 REVOCATION: Final = "AttestationRevocation"
 CANCELLATION: Final = "NonceCancellation"
-PRIMARY_TYPES: Final = (ATTESTATION, REVOCATION, CANCELLATION)
+#: A verifier's attestation of every member of a batch (``attest_batch_by_signature``).
+BATCH_ATTESTATION: Final = "BatchAttestation"
+#: A verifier withdraws its batch attestation from one member
+#: (``revoke_member_attestation_by_signature``, which also takes the member's proof).
+MEMBER_REVOCATION: Final = "MemberAttestationRevocation"
+PRIMARY_TYPES: Final = (ATTESTATION, REVOCATION, CANCELLATION, BATCH_ATTESTATION)
 
 #: Bit i of a field mask is report field i (``bci_registry.report.fields``).
 ALL_FIELDS_MASK: Final = 0xFFF
@@ -212,6 +217,65 @@ def revocation_message(
         "deadline": deadline,
     }
     return _check_message(REVOCATION, message, "message")
+
+
+def batch_attestation_message(
+    *,
+    verifier: str,
+    organisation: bytes,
+    batch: bytes,
+    size: int,
+    verdict: Verdict | int,
+    fields: int,
+    evidence: bytes,
+    verified_at: int,
+    expires_at: int,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """A ``BatchAttestation`` message: the verifier attests every member of the
+    organisation's batch ``batch`` (its root), of the approved ``size``."""
+    message = {
+        "verifier": verifier,
+        "organisation": organisation,
+        "batch": batch,
+        "size": size,
+        "verdict": int(verdict),
+        "fields": fields,
+        "evidence": evidence,
+        "verifiedAt": verified_at,
+        "expiresAt": expires_at,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return _check_message(BATCH_ATTESTATION, message, "message")
+
+
+def member_revocation_message(
+    *,
+    verifier: str,
+    organisation: bytes,
+    report: bytes,
+    batch: bytes,
+    attested_at: int,
+    reason: int,
+    nonce: int,
+    deadline: int,
+) -> dict[str, Any]:
+    """A ``MemberAttestationRevocation`` message: the batch attestation made at
+    ``attested_at`` no longer covers member ``report`` (the relayer adds the
+    member's proof to ``revoke_member_attestation_by_signature``)."""
+    message = {
+        "verifier": verifier,
+        "organisation": organisation,
+        "report": report,
+        "batch": batch,
+        "attestedAt": attested_at,
+        "reason": reason,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    return _check_message(MEMBER_REVOCATION, message, "message")
 
 
 def cancellation_message(*, verifier: str, below: int, deadline: int) -> dict[str, Any]:
@@ -477,9 +541,13 @@ def _check_semantics(primary_type: str, m: Mapping[str, Any], where: str) -> Non
         return
     if m["organisation"] == bytes(32):
         raise AttestationFileError(f"{where}.organisation", "the organisation id is zero")
-    if m["report"] == bytes(32):
+    if "report" in m and m["report"] == bytes(32):
         raise AttestationFileError(f"{where}.report", "the report root is zero")
-    if primary_type == REVOCATION:
+    if "batch" in m and m["batch"] == bytes(32):
+        raise AttestationFileError(f"{where}.batch", "the batch root is zero")
+    if "size" in m and m["size"] == 0:
+        raise AttestationFileError(f"{where}.size", "the batch size is zero")
+    if primary_type in (REVOCATION, MEMBER_REVOCATION):
         if m["reason"] == 0:
             raise AttestationFileError(f"{where}.reason", "the revocation reason must not be 0")
         if m["attestedAt"] == 0:

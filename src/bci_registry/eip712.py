@@ -82,6 +82,31 @@ TYPES: dict[str, tuple[Field, ...]] = {
         ("nonce", "uint64"),
         ("deadline", "uint64"),
     ),
+    # A verifier attests every member of an anchored batch (its root and
+    # approved size); and withdraws that attestation from one member.
+    "BatchAttestation": (
+        ("verifier", "address"),
+        ("organisation", "bytes32"),
+        ("batch", "bytes32"),
+        ("size", "uint32"),
+        ("verdict", "uint8"),
+        ("fields", "uint16"),
+        ("evidence", "bytes32"),
+        ("verifiedAt", "uint64"),
+        ("expiresAt", "uint64"),
+        ("nonce", "uint64"),
+        ("deadline", "uint64"),
+    ),
+    "MemberAttestationRevocation": (
+        ("verifier", "address"),
+        ("organisation", "bytes32"),
+        ("report", "bytes32"),
+        ("batch", "bytes32"),
+        ("attestedAt", "uint64"),
+        ("reason", "uint16"),
+        ("nonce", "uint64"),
+        ("deadline", "uint64"),
+    ),
     # A verifier withdraws every signed message it has not had relayed:
     # all nonces below `below` become used.
     "NonceCancellation": (

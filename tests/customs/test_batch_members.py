@@ -93,7 +93,7 @@ def test_a_member_passes_in_one_eth_call_and_names_its_batch(
     assert f"batch 0x{tree.root.hex()} (3 reports)" in anchored.detail
     assert "member-0.batch-proof.json" in anchored.detail
     assert verdict.to_json()["chain"]["batch"]["root"] == "0x" + tree.root.hex()
-    # Without an attestation (members cannot be attested yet) the default policy fails it.
+    # Without an attestation (neither its own nor its batch's) the default policy fails it.
     strict = verify([path], reader, Policy(), later(chain)).verdicts[0]
     assert set(failed(strict)) == {"attestation"}
 
@@ -117,7 +117,7 @@ def test_a_folder_is_one_multicall_and_proofs_are_not_reports(
     # Three members and a report anchored alone, one multicall (7 calls).
     outcome = verify([folder, sample[1]], reader, NO_ATTESTATION, later(chain))
     assert outcome.passed and len(outcome.verdicts) == 4
-    assert node.eth_calls == 1  # one multicall: 4 customs views and 3 member statuses
+    assert node.eth_calls == 1  # one multicall: 1 customs view and 3 member customs views
     views = [v.view for v in outcome.verdicts]
     assert [v.batch is not None for v in views] == [True, True, True, False]
 
@@ -174,3 +174,44 @@ def test_explicit_batch_proof_must_match_a_report(
     found = find_proofs([load_evidence(other)], [stray])
     assert found[(ORGANISATION, written[0][0])][0].batch == tree.root
     assert keccak(b"") not in {k[1] for k in found}
+
+
+def test_a_member_attested_via_its_batch_passes_the_default_policy(
+    members: Any,
+    contracts: dict[str, Any],
+    verifier: Any,
+    reader: ChainReader,
+    node: CountingNode,
+    chain: Any,
+) -> None:
+    """Issue 10, item 2: one batch attestation covers every member; a member the
+    verifier revokes alone fails, the others still pass; all in one eth_call."""
+    folder, tree, written = members
+    attestations = contracts["attestations"]
+    now = chain.pending_timestamp
+    attestations.attest_batch(
+        ORGANISATION,
+        tree.root,
+        tree.size,
+        1,
+        0xFFF,
+        keccak(text="batch evidence"),
+        now - 60,
+        now + 30 * 86_400,
+        sender=verifier,
+    )
+    outcome = verify([folder], reader, Policy(), later(chain))
+    assert outcome.passed, [failed(v) for v in outcome.verdicts]
+    assert node.eth_calls == 1
+    root, path = written[1]
+    proof = tree.proof(root)
+    attestations.revoke_member_attestation(
+        ORGANISATION, root, tree.root, list(proof.proof), 5, sender=verifier
+    )
+    verdict = verify([path], reader, Policy(), later(chain)).verdicts[0]
+    assert set(failed(verdict)) == {"attestation"}
+    assert "reason code 5" in failed(verdict)["attestation"]
+    assert verify([written[0][1]], reader, Policy(), later(chain)).passed
+    # The whole batch attestation revoked: no member passes the default policy.
+    attestations.revoke_attestation(ORGANISATION, tree.root, 9, sender=verifier)
+    assert not any(v.passed for v in verify([folder], reader, Policy(), later(chain)).verdicts)

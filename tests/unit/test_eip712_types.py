@@ -27,6 +27,8 @@ def test_type_hashes_match_contract(registry: Any, primary_type: str, constant: 
         ("Attestation", "ATTESTATION_TYPEHASH"),
         ("AttestationRevocation", "ATTESTATION_REVOCATION_TYPEHASH"),
         ("NonceCancellation", "NONCE_CANCELLATION_TYPEHASH"),
+        ("BatchAttestation", "BATCH_ATTESTATION_TYPEHASH"),
+        ("MemberAttestationRevocation", "MEMBER_ATTESTATION_REVOCATION_TYPEHASH"),
     ],
 )
 def test_attestation_type_hashes_match_contract(
@@ -44,6 +46,8 @@ def test_every_python_type_is_checked() -> None:
         "Attestation",
         "AttestationRevocation",
         "NonceCancellation",
+        "BatchAttestation",
+        "MemberAttestationRevocation",
     }
 
 

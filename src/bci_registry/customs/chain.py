@@ -13,10 +13,12 @@ chain, then reads:
   ``eth_call`` per ``MAX_BATCH`` reports, every answer from the same block.
 
 A batch member (a report anchored inside a batch, with its ``bci-batch-proof/1``
-file) is read with two calls in the same multicall: ``customs_view`` (its own
-attestations) and ``ReportRegistry.member_status(organisation, root, batch,
-proof)`` (its status through the batch); still one ``eth_call`` for one report,
-and one per ``MAX_BATCH`` calls (50 members, 100 reports anchored alone).
+file) is read with ``AttestationRegistry.member_customs_view(organisation, root,
+batch, proof)``: its status through the batch (``member_status``) and its
+effective attestations (its own, then the batch's as they apply to it, a
+member's own revocation included), shaped like ``customs_view`` and judged the
+same; one call, so one ``eth_call`` per report and one per ``MAX_BATCH``
+reports, members or not.
 
 Rare cases cost more calls, never a wrong answer: an answer the multicall cut
 short or could not give is asked again alone; a batch the node refuses (e.g.
@@ -25,6 +27,7 @@ over its ``eth_call`` gas cap) is split in halves.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, Protocol, TypeVar
@@ -177,11 +180,11 @@ class ChainReader:
     ) -> dict[ReportKey, CustomsView]:
         """The customs view of every (organisation, root): one call for one report, one per
         batch otherwise. ``proofs`` maps a batch member to its ``BatchProof``: it is read
-        through ``member_status`` (two calls of the same multicall)."""
+        with ``member_customs_view`` (one call, like a report anchored alone)."""
         proofs = proofs or {}
         unique = list(dict.fromkeys(reports))
-        if len(unique) == 1 and unique[0] not in proofs:
-            return {unique[0]: self.view(*unique[0])}
+        if len(unique) == 1:
+            return {unique[0]: self.view(*unique[0], proof=proofs.get(unique[0]))}
         multicall = self.multicall_address()
         if multicall is None:
             return {key: self.view(*key, proof=proofs.get(key)) for key in unique}
@@ -189,7 +192,7 @@ class ChainReader:
         chunk: list[ReportKey] = []
         calls = 0
         for key in unique:
-            cost = 2 if key in proofs else 1
+            cost = 1  # a member's view is one call too (member_customs_view)
             if chunk and calls + cost > self.batch_size:
                 out.update(self._batch(multicall, chunk, proofs))
                 chunk, calls = [], 0
@@ -200,22 +203,21 @@ class ChainReader:
         return out
 
     def view(self, organisation: bytes, root: bytes, proof: Any = None) -> CustomsView:
-        """One report's customs view: one ``eth_call`` (a batch member: one multicall,
-        or two calls on a chain without a multicall)."""
-        customs_view = function("AttestationRegistry", "customs_view")
+        """One report's customs view: one ``eth_call`` (a batch member's too:
+        ``member_customs_view`` with its proof)."""
         if proof is not None:
-            multicall = self.multicall_address()
-            if multicall is not None:
-                return self._batch(
-                    multicall, [(organisation, root)], {(organisation, root): proof}
-                )[(organisation, root)]
+            member_view = function("AttestationRegistry", "member_customs_view")
+            data = self._member_view_call(organisation, root, proof)
+            answer = self.node.call(self.registry, data)
+            if not answer:
+                self._no_contract(self.registry, "attestation registry")
+            view = CustomsView.from_abi(member_view.decode(answer)[0])
+            return dataclasses.replace(view, batch=proof)
+        customs_view = function("AttestationRegistry", "customs_view")
         answer = self.node.call(self.registry, customs_view.encode(organisation, root))
         if not answer:
             self._no_contract(self.registry, "attestation registry")
-        view = CustomsView.from_abi(customs_view.decode(answer)[0])
-        if proof is None:
-            return view
-        return view.as_member(self.member_status(organisation, root, proof), proof)
+        return CustomsView.from_abi(customs_view.decode(answer)[0])
 
     def member_status(self, organisation: bytes, root: bytes, proof: Any) -> ReportRecord:
         """``ReportRegistry.member_status`` of a report with its batch proof: one ``eth_call``."""
@@ -226,6 +228,12 @@ class ChainReader:
         if not answer:
             self._no_contract(self.deployment.registry, "report registry")
         return ReportRecord.from_abi(member_status.decode(answer)[0])
+
+    @staticmethod
+    def _member_view_call(organisation: bytes, root: bytes, proof: Any) -> bytes:
+        return function("AttestationRegistry", "member_customs_view").encode(
+            organisation, root, proof.batch, list(proof.proof)
+        )
 
     @staticmethod
     def _member_call(organisation: bytes, root: bytes, proof: Any) -> bytes:
@@ -254,24 +262,20 @@ class ChainReader:
         proofs = proofs or {}
         aggregate3 = function("Multicall", "aggregate3")
         customs_view = function("AttestationRegistry", "customs_view")
-        member_status = function("ReportRegistry", "member_status")
+        member_view = function("AttestationRegistry", "member_customs_view")
         calls = []
         for key in roots:
-            calls.append((self.registry, True, customs_view.encode(*key)))
             if key in proofs:
-                calls.append((self.deployment.registry, True, self._member_call(*key, proofs[key])))
+                calls.append((self.registry, True, self._member_view_call(*key, proofs[key])))
+            else:
+                calls.append((self.registry, True, customs_view.encode(*key)))
         try:
             answer = self.node.call(multicall, aggregate3.encode(calls))
         except NodeUnreachable:
             raise
         except ChainUnavailable:
             if len(roots) == 1:
-                if roots[0] in proofs:  # two plain calls
-                    view = self._alone(*roots[0])
-                    return {roots[0]: view.as_member(
-                        self.member_status(*roots[0], proofs[roots[0]]), proofs[roots[0]]
-                    )}  # fmt: skip
-                return {roots[0]: self.view(*roots[0])}
+                return {roots[0]: self.view(*roots[0], proof=proofs.get(roots[0]))}
             half = len(roots) // 2  # e.g. over the node's eth_call gas cap
             return {
                 **self._batch(multicall, roots[:half], proofs),
@@ -288,19 +292,15 @@ class ChainReader:
         out: dict[ReportKey, CustomsView] = {}
         for key in roots:
             result = results.pop(0)
-            member = results.pop(0) if key in proofs else None
             try:
-                view = CustomsView.from_abi(customs_view.decode(_answer(result))[0])
-                if member is not None:
-                    status = ReportRecord.from_abi(member_status.decode(_answer(member))[0])
-                    view = view.as_member(status, proofs[key])
-                out[key] = view
+                if key in proofs:
+                    view = CustomsView.from_abi(member_view.decode(_answer(result))[0])
+                    out[key] = dataclasses.replace(view, batch=proofs[key])
+                else:
+                    out[key] = CustomsView.from_abi(customs_view.decode(_answer(result))[0])
             except ChainUnavailable:
                 # cut short or failed in the batch: ask alone
-                view = self._alone(*key)
-                if key in proofs:
-                    view = view.as_member(self.member_status(*key, proofs[key]), proofs[key])
-                out[key] = view
+                out[key] = self.view(*key, proof=proofs.get(key))
         return out
 
     def _alone(self, organisation: bytes, root: bytes) -> CustomsView:

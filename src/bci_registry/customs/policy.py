@@ -56,9 +56,10 @@ class Policy:
     #: emergency (a compromised key, a contract bug): while paused, revocations
     #: and suspensions still work but the record may be in flux.
     fail_when_paused: bool = True
-    #: Whether a valid attestation is required. A policy may set false to clear on
-    #: the exporter's anchored, approved record alone (e.g. members of a batch,
-    #: which the attestation registry cannot attest yet); the verdict says so.
+    #: Whether a valid attestation is required (default true), for a report anchored
+    #: alone and a batch member alike: a member's attestations are its own plus its
+    #: batch's not revoked for it (``member_customs_view``). A policy may set false
+    #: to clear on the exporter's anchored, approved record alone; the verdict says so.
     require_attestation: bool = True
 
     @property
