@@ -152,7 +152,7 @@ def test_bci_verify_bad_input_exits_2(devnet: Devnet, files: Files, tmp_path: Pa
     malformed.write_text(files.sealed.read_text()[:100])
     result = bci_verify(devnet, files, str(malformed))
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: {malformed} is not JSON")
+    assert result.stderr.startswith(f"error: {malformed} is not valid JSON")
     assert result.stdout == ""
 
 

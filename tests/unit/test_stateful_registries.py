@@ -316,6 +316,27 @@ class Env:
             self.model.accredit_verifier(
                 now, self.gov.address, verifier.address, verifier_id, scope, now - 1, now + YEAR
             )
+        # Reports to work on from the first step: R0 anchored by A and by B (one
+        # root, two reports), R1 anchored by A, R2 pending at A; verifier 0's
+        # pass on A's R0.
+        for org, root in ((ORG_IDS[0], ROOTS[0]), (ORG_IDS[1], ROOTS[0]), (ORG_IDS[0], ROOTS[1])):
+            record = self.model.orgs[org]
+            deadline = chain.pending_timestamp + YEAR
+            entries, blob = [], b""
+            for slot in range(1, record.threshold + 1):
+                signer = record.signers[slot - 1]
+                message = Model.approval_message(signer, org, root, ZERO32, record.version, deadline)
+                entries.append(Entry(slot, signer, message))
+                blob += bytes([slot]) + self.signer.compact(signer, message)
+            now, block = _now_and_block(chain)
+            self.model.anchor(now, block, org, root, ZERO32, deadline, entries, False)
+            self.registry.anchor(org, root, deadline, blob, sender=self.stranger)
+        self.registry.submit(ORG_IDS[0], ROOTS[2], ZERO32, sender=self.submitters[0])
+        self.model.submit(self.submitters[0].address, ORG_IDS[0], ROOTS[2], ZERO32)
+        now = chain.pending_timestamp
+        terms = (ORG_IDS[0], ROOTS[0], 1, 0xFFF, EVIDENCE[0], now - DAY, now + 90 * DAY)
+        self.attestations.attest(*terms, sender=self.verifiers[0])
+        self.model.attest(now, self.verifiers[0].address, *terms[:4], *terms[5:], terms[4])
         # Our fast digests equal the project's EIP-712 code for every type.
         a = s[0]
         for message in (
@@ -941,7 +962,10 @@ class RegistriesMachine(RuleBasedStateMachine):
     def suspend_or_reinstate_organisation(self, data: Any) -> None:
         org = data.draw(st.sampled_from(ORG_IDS), label="org")
         sender = self._draw_actor(data, org, "gov")
-        if data.draw(st.booleans(), label="suspend"):
+        record = self.model.orgs.get(org)
+        suspended = record is not None and record.status == 2
+        # Mostly reinstate a suspended organisation, seldom suspend an active one.
+        if data.draw(st.integers(0, 9), label="suspend") < (1 if suspended else 3):
             self._execute(
                 "suspend_organisation",
                 lambda now, block: self.model.suspend_organisation(sender.address, org),
