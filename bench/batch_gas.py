@@ -9,7 +9,7 @@ the signature of `bench.gas.EXTRA_MEASUREMENTS` entries (wire it with
   N = 10, 100, 1,000 reports, approved 2-of-3 by `BatchApproval` signatures;
 - `field_check_3_fields_from_contract`: the gas of one
   `DisclosureCheck.check_fields` call made by a consumer contract (an escrow,
-  `contracts/mocks/EscrowExample.vy`) for a disclosure of three fields and the
+  `tests/contracts/EscrowExample.vy`) for a disclosure of three fields and the
   organisation leaf, as the consumer saw it (`msg.gas` before and after, from
   its `Released` event); calldata bytes are those of the release transaction;
 - `escrow_release_3_fields`: the consumer's whole release transaction.
@@ -27,6 +27,7 @@ from typing import Any
 from eth_abi.abi import encode as abi_encode
 from eth_utils import keccak
 
+from bci_registry.ape_support import compile_contract_file
 from bci_registry.eip712 import Domain
 from bci_registry.exporter.batch_tree import BatchTree, batch_approval_message
 from bci_registry.field_check import disclosure_args, onchain_leaf
@@ -38,6 +39,8 @@ from bench.gas import GasRecord, Recorder
 FAR_FUTURE = 2**40 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
 BATCH_SIZES = (10, 100, 1000)
+# The example consumer lives with the tests' contracts: it is never deployed for real.
+ESCROW = Path(__file__).resolve().parents[1] / "tests" / "contracts" / "EscrowExample.vy"
 ORGANISATION = b"BENCH-BATCH".ljust(32, b"\0")
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "lfp-ess-cn-to-jp.json"
 AGREED_FIELDS = ("shipment", "transportEmissions", "batteryIdentifiers")
@@ -116,7 +119,7 @@ def measure_batches(
         kind, field, value, _salt = onchain_leaf(sealed.field(name))
         agreed.append(keccak(abi_encode(["string", "string", "bytes"], [kind, field, value])))
     escrow = governance.deploy(
-        project.EscrowExample, checker, ORGANISATION, accounts[9], agreed, value=10**15
+        compile_contract_file(ESCROW), checker, ORGANISATION, accounts[9], agreed, value=10**15
     )
     args = disclosure_args(disclose(sealed, AGREED_FIELDS)).as_args()
     leaves = sorted(args[4], key=lambda leaf: AGREED_FIELDS.index(leaf[1]))

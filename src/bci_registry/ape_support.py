@@ -13,6 +13,7 @@ import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from ape.cli import ConnectedProviderCommand
@@ -256,3 +257,15 @@ def registry_for(network: Any) -> Registries:
         deployment=deployment,
         domain=Domain(chain_id=deployment.chain_id, verifying_contract=deployment.registry),
     )
+
+
+def compile_contract_file(path: Path) -> Any:
+    """A Vyper contract kept outside ``contracts/`` (test doubles such as the mock
+    wallets, the example escrow), compiled with the project's settings and imports.
+
+    Only ``contracts/`` is the project's deployable code: ``ape compile`` and
+    ``deploy`` never see these.
+    """
+    from ape import compilers
+
+    return compilers.compile_source("vyper", path.read_text("utf-8"), contractName=path.stem)

@@ -83,8 +83,8 @@ def members(
 def test_a_member_passes_in_one_eth_call_and_names_its_batch(
     members: Any, reader: ChainReader, node: CountingNode, chain: Any
 ) -> None:
-    folder, tree, written = members
-    root, path = written[0]
+    _folder, tree, written = members
+    _root, path = written[0]
     outcome = verify([path], reader, NO_ATTESTATION, later(chain))
     (verdict,) = outcome.verdicts
     assert verdict.passed, failed(verdict)
@@ -111,7 +111,7 @@ def test_a_member_reads_as_a_report_anchored_alone(
 def test_a_folder_is_one_multicall_and_proofs_are_not_reports(
     members: Any, sample: Any, reader: ChainReader, node: CountingNode, chain: Any
 ) -> None:
-    folder, _, written = members
+    folder, _, _written = members
     files = expand([folder])
     assert [p.name for p in files] == [f"member-{i}.json" for i in range(3)]
     # Three members and a report anchored alone, one multicall (7 calls).

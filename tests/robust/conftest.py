@@ -46,7 +46,9 @@ def robust_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sealed_file(robust_dir: Path) -> Path:
     path = robust_dir / "sample.sealed.json"
-    write_text(path, seal_report(load_report(SAMPLE), organisation=ORGANISATION).to_json(), private=True)
+    write_text(
+        path, seal_report(load_report(SAMPLE), organisation=ORGANISATION).to_json(), private=True
+    )
     return path
 
 

@@ -108,10 +108,10 @@ def eoas(accounts: Any) -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def wallets(project: Any, accounts: Any, owner: Any) -> dict[int, Any]:
+def wallets(mocks: Any, accounts: Any, owner: Any) -> dict[int, Any]:
     deployer = accounts[0]
     return {
-        mode: deployer.deploy(project.MisbehavingWallet, owner, mode)
+        mode: deployer.deploy(mocks.MisbehavingWallet, owner, mode)
         for mode in (HONEST, REVERTS, BURNS_GAS, WRONG_ANSWER)
     }
 

@@ -223,10 +223,10 @@ def test_cancel_nonces_refusals(
 
 
 def test_wallet_verifier_cancels_by_signature(
-    attestation_registry: Any, project: Any, verifier: Any, accredit: Callable[..., Any],
+    attestation_registry: Any, mocks: Any, verifier: Any, accredit: Callable[..., Any],
     outsider: Any, att_domain: AttestationDomain,
 ) -> None:  # fmt: skip
-    wallet = verifier.deploy(project.MockWallet, verifier)
+    wallet = verifier.deploy(mocks.MockWallet, verifier)
     accredit(wallet)
     message = cancellation_message(verifier=wallet.address, below=7, deadline=FAR_FUTURE)
     raw = Account.sign_message(

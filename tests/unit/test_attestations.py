@@ -479,9 +479,9 @@ def test_high_s_and_malformed_signatures_refused(
 
 
 @pytest.fixture
-def wallet(project: Any, verifier: Any, accredit: Callable[..., Any]) -> Any:
+def wallet(mocks: Any, verifier: Any, accredit: Callable[..., Any]) -> Any:
     """An accredited EIP-1271 wallet owned by `verifier` (the owner itself is not accredited)."""
-    wallet = verifier.deploy(project.MockWallet, verifier)
+    wallet = verifier.deploy(mocks.MockWallet, verifier)
     accredit(wallet)
     return wallet
 
@@ -525,11 +525,11 @@ def test_eip1271_wallet_refusal(
 
 
 def test_wallet_signature_not_reusable_for_a_sibling_wallet(
-    attestation_registry: Any, project: Any, wallet: Any, verifier: Any,
+    attestation_registry: Any, mocks: Any, wallet: Any, verifier: Any,
     accredit: Callable[..., Any], anchored: bytes, outsider: Any, att_domain: AttestationDomain,
     chain: Any,
 ) -> None:  # fmt: skip
-    sibling = verifier.deploy(project.MockWallet, verifier)
+    sibling = verifier.deploy(mocks.MockWallet, verifier)
     accredit(sibling)
     signed = wallet_signed(
         verifier, wallet, att_domain, att_msg(wallet, ORG, anchored, chain.pending_timestamp)

@@ -201,10 +201,10 @@ def agreed_hash(leaf: Any) -> bytes:
 
 
 @pytest.fixture
-def escrow(project: Any, checker: Any, governance: Any, sealed: Any, accounts: Any) -> Any:
+def escrow(mocks: Any, checker: Any, governance: Any, sealed: Any, accounts: Any) -> Any:
     payee = accounts[9]
     agreed = [agreed_hash(sealed.field(name)) for name in AGREED]
-    return governance.deploy(project.EscrowExample, checker, ORG, payee, agreed, value=10**18)
+    return governance.deploy(mocks.EscrowExample, checker, ORG, payee, agreed, value=10**18)
 
 
 def escrow_args(args: list[Any]) -> list[Any]:

@@ -203,10 +203,10 @@ def wallet_approval(
 
 @pytest.fixture
 def wallet_org(
-    registry: Any, project: Any, governance: Any, signers: list[Any]
+    registry: Any, mocks: Any, governance: Any, signers: list[Any]
 ) -> tuple[bytes, Any]:
     """An organisation whose signers are a contract wallet (owned by signers[3]) and signers[0]."""
-    wallet = signers[3].deploy(project.MockWallet, signers[3])
+    wallet = signers[3].deploy(mocks.MockWallet, signers[3])
     registry.register_organisation(
         OTHER_ORG, [wallet.address, signers[0].address], 2, [], sender=governance
     )
@@ -298,7 +298,7 @@ def test_eoa_entry_for_a_wallet_seat_and_wallet_entry_for_an_eoa_seat_refused(
 
 def test_one_key_cannot_fill_two_seats_through_its_wallet(
     registry: Any,
-    project: Any,
+    mocks: Any,
     governance: Any,
     signers: list[Any],
     sign_as: Any,
@@ -310,7 +310,7 @@ def test_one_key_cannot_fill_two_seats_through_its_wallet(
     On the old contract the `Approval` did not name its signer, so A's one
     signature counted for both seats and anchored the report alone."""
     owner = signers[0]
-    wallet = owner.deploy(project.MockWallet, owner)
+    wallet = owner.deploy(mocks.MockWallet, owner)
     registry.register_organisation(
         OTHER_ORG, [owner.address, wallet.address], 2, [], sender=governance
     )

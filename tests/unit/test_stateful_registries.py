@@ -421,7 +421,7 @@ class RegistriesMachine(RuleBasedStateMachine):
         self.model: Model = copy.deepcopy(ENV.model)
         self.snapshot = self.chain.snapshot()
         #: last state seen on chain per report, for the transition invariant
-        self.seen: dict[tuple[bytes, bytes], int] = {}
+        self.seen: dict[tuple[bytes, bytes], int] = {k: r.state for k, r in self.model.reports.items()}
         #: (org, root, verifier) -> the latest verified_at that was revoked
         self.revoked_verification: dict[tuple[bytes, bytes, str], int] = {}
         #: verifier -> for-cause cut-off seen succeed

@@ -164,7 +164,7 @@ def judge(
     evidence: Evidence, view: CustomsView, policy: Policy, delivery: Delivery
 ) -> ReportVerdict:
     """Run every check on one report."""
-    checks = (
+    checks: tuple[Check, ...] = (
         _file(evidence),
         _exporter(evidence),
         _disclosed(evidence, policy),

@@ -18,10 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bci_registry.customs.errors import CustomsInputError
 from bci_registry.report.fields import REPORT_FIELDS, field_mask
+
+if TYPE_CHECKING:  # customs imports this module lazily: no import cycle at run time
+    from bci_registry.customs.evidence import Evidence
 
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
 DCC_TYPE = "DigitalConformityCredential"
@@ -110,7 +113,7 @@ def _status_list_for(credential: dict[str, Any] | None, lists: Sequence[str]) ->
     return None
 
 
-def load_dcc(path: Path, text: str, obj: Any, options: DccOptions) -> Any:
+def load_dcc(path: Path, text: str, obj: Any, options: DccOptions) -> Evidence:
     """The ``Evidence`` of a DCC file (``bci_registry.customs.evidence.Evidence``)."""
     from bci_registry.customs.evidence import DCC, Evidence, _delivery_date
     from bci_registry.interop.verify import verify_dcc

@@ -135,7 +135,8 @@ class Run:
 
     def send(self, moment: int, call: Any, sender: Any) -> dict[str, Any]:
         self.at(moment)
-        return self.chain._send(call, sender)
+        receipt: dict[str, Any] = self.chain._send(call, sender)
+        return receipt
 
     def revoke(self, name: str, reason: int = 1) -> None:
         """The verifier revokes its attestation of a sample (one block later)."""
@@ -319,9 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = out_dir / new.name
             text = new.read_text()
             if target.exists():
-                old = target.read_text()
-                if old == text or (
-                    new.suffix == ".jwt" and _signing_input(old) == _signing_input(text)
+                committed = target.read_text()
+                if committed == text or (
+                    new.suffix == ".jwt" and _signing_input(committed) == _signing_input(text)
                 ):
                     continue
             target.write_text(text)
