@@ -378,9 +378,7 @@ class Model:
 
     def _pending(self, org: bytes, root: bytes) -> Report:
         report = self._report(org, root)
-        require(
-            report is not None and report.state == PENDING, "registry: report is not pending"
-        )
+        require(report is not None and report.state == PENDING, "registry: report is not pending")
         assert report is not None
         return report
 
@@ -557,12 +555,11 @@ class Model:
         require(state != REVOKED, "attestations: report is revoked")
         require(state == ANCHORED, "attestations: report is not anchored")
         entries = self.attestations.get((org, root), [])
-        position = next(
-            (i for i, e in enumerate(entries) if e.index == record.index), len(entries)
-        )
+        position = next((i for i, e in enumerate(entries) if e.index == record.index), len(entries))
         require(
             position < MAX_ATTESTATIONS,
-            "attestations: the report already has attestations from MAX_ATTESTATIONS (32) verifiers",
+            "attestations: the report already has attestations from"
+            " MAX_ATTESTATIONS (32) verifiers",
         )
         if position < len(entries):
             previous = entries[position]
@@ -620,8 +617,18 @@ class Model:
         )
         assert record is not None
         self._write_attestation(
-            now, sender, record, org, root, entries, position, verdict, fields, verified_at,
-            expires_at, evidence,
+            now,
+            sender,
+            record,
+            org,
+            root,
+            entries,
+            position,
+            verdict,
+            fields,
+            verified_at,
+            expires_at,
+            evidence,
         )
 
     def _signature(self, now: int, verifier: str, key: str, good: bool, deadline: int) -> None:
@@ -671,8 +678,18 @@ class Model:
         assert record is not None
         record.nonce_base, record.used = base, used
         self._write_attestation(
-            now, verifier, record, org, root, entries, position, verdict, fields, verified_at,
-            expires_at, evidence,
+            now,
+            verifier,
+            record,
+            org,
+            root,
+            entries,
+            position,
+            verdict,
+            fields,
+            verified_at,
+            expires_at,
+            evidence,
         )
 
     def _revoke_checks(
@@ -695,7 +712,9 @@ class Model:
         require(entry.revoked_at == 0, "attestations: attestation already revoked")
         return entry
 
-    def revoke_attestation(self, now: int, sender: str, org: bytes, root: bytes, reason: int) -> None:
+    def revoke_attestation(
+        self, now: int, sender: str, org: bytes, root: bytes, reason: int
+    ) -> None:
         entry = self._revoke_checks(sender, org, root, reason, 0)
         entry.revoked_at, entry.reason = now, reason
 

@@ -51,9 +51,9 @@ from typing import Any
 import pytest
 from ape.exceptions import ContractLogicError
 from ape.logging import logger
-from eth_tester.exceptions import TransactionFailed
 from eth_abi import decode, encode
 from eth_keys import keys
+from eth_tester.exceptions import TransactionFailed
 from eth_utils import keccak, to_checksum_address
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -83,8 +83,8 @@ from bci_registry.eip712 import Domain, digest, type_hash
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
 FUZZ = PROFILE == "fuzz"
-EXAMPLES = int(os.environ.get("BCI_STATEFUL_EXAMPLES") or (200 if FUZZ else 6))
-STEPS = int(os.environ.get("BCI_STATEFUL_STEPS") or (60 if FUZZ else 30))
+EXAMPLES = int(os.environ.get("BCI_STATEFUL_EXAMPLES") or (200 if FUZZ else 10))
+STEPS = int(os.environ.get("BCI_STATEFUL_STEPS") or (60 if FUZZ else 40))
 MIN_STEPS = int(os.environ.get("BCI_STATEFUL_MIN_STEPS") or (10_000 if FUZZ else 0))
 SHRINK = os.environ.get("BCI_STATEFUL_SHRINK") == "1"
 COUNTS_FILE = ROOT / ".devnet" / "stateful-counts.json"
@@ -174,7 +174,16 @@ def _struct_hash(message: tuple) -> bytes:
         signer, org, signers, threshold, submitters, version, deadline = values
         return keccak(
             encode(
-                ["bytes32", "address", "bytes32", "bytes32", "uint8", "bytes32", "uint32", "uint64"],
+                [
+                    "bytes32",
+                    "address",
+                    "bytes32",
+                    "bytes32",
+                    "uint8",
+                    "bytes32",
+                    "uint32",
+                    "uint64",
+                ],
                 [
                     type_hash(kind),
                     signer,
@@ -190,14 +199,15 @@ def _struct_hash(message: tuple) -> bytes:
     return keccak(encode(["bytes32", *_WORD_TYPES[kind]], [type_hash(kind), *values]))
 
 
+DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+
+
 def _domain_separator(name: str, contract: str, chain_id: int) -> bytes:
     return keccak(
         encode(
             ["bytes32", "bytes32", "bytes32", "uint256", "address"],
             [
-                keccak(
-                    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
-                ),
+                keccak(text=DOMAIN_TYPE),
                 keccak(text=name),
                 keccak(text="1"),
                 chain_id,
@@ -236,7 +246,11 @@ class Signer:
     @staticmethod
     def _where(message: tuple) -> str:
         kind = message[0]
-        return "attestations" if kind in _WORD_TYPES and kind not in ("Approval", "Revocation") else "registry"
+        return (
+            "attestations"
+            if kind in _WORD_TYPES and kind not in ("Approval", "Revocation")
+            else "registry"
+        )
 
     def digest(self, message: tuple) -> bytes:
         return keccak(b"\x19\x01" + self.separators[self._where(message)] + _struct_hash(message))
@@ -325,7 +339,9 @@ class Env:
             entries, blob = [], b""
             for slot in range(1, record.threshold + 1):
                 signer = record.signers[slot - 1]
-                message = Model.approval_message(signer, org, root, ZERO32, record.version, deadline)
+                message = Model.approval_message(
+                    signer, org, root, ZERO32, record.version, deadline
+                )
                 entries.append(Entry(slot, signer, message))
                 blob += bytes([slot]) + self.signer.compact(signer, message)
             now, block = _now_and_block(chain)
@@ -371,7 +387,7 @@ def _wrap(param: Any, value: Any) -> Any:
             inner = param.model_copy(update={"type": kind[:-2]})
             return [_wrap(inner, v) for v in value]
         names = tuple(c.name for c in param.components)
-        record = _RECORDS.setdefault(names, namedtuple("Record", names))  # type: ignore[misc]  # noqa: PYI024
+        record = _RECORDS.setdefault(names, namedtuple("Record", names))  # type: ignore[misc]
         return record(*(_wrap(c, v) for c, v in zip(param.components, value, strict=True)))
     if kind == "address":
         return to_checksum_address(value)
@@ -421,7 +437,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         self.model: Model = copy.deepcopy(ENV.model)
         self.snapshot = self.chain.snapshot()
         #: last state seen on chain per report, for the transition invariant
-        self.seen: dict[tuple[bytes, bytes], int] = {k: r.state for k, r in self.model.reports.items()}
+        self.seen: dict[tuple[bytes, bytes], int] = {
+            k: r.state for k, r in self.model.reports.items()
+        }
         #: (org, root, verifier) -> the latest verified_at that was revoked
         self.revoked_verification: dict[tuple[bytes, bytes, str], int] = {}
         #: verifier -> for-cause cut-off seen succeed
@@ -493,7 +511,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         signers = record.signers if record else [a.address for a in self.env.signer_pool[:3]]
         threshold = record.threshold if record else 1
         tamper = data.draw(st.sampled_from(TAMPERS), label="tamper")
-        mode = data.draw(st.sampled_from(["threshold"] * 4 + ["random", "all", "one"]), label="mode")
+        mode = data.draw(
+            st.sampled_from(["threshold"] * 4 + ["random", "all", "one"]), label="mode"
+        )
         n = len(signers)
         if mode == "threshold":
             slots = sorted(data.draw(st.permutations(range(1, n + 1)))[:threshold])
@@ -524,7 +544,11 @@ class RegistriesMachine(RuleBasedStateMachine):
             signer = signers[slot - 1] if 1 <= slot <= n else self.env.stranger.address
             key = signer
             if tamper == "wrong_key" and position == len(slots) - 1:
-                key = self.env.stranger.address if signer != self.env.stranger.address else self.env.gov.address
+                key = (
+                    self.env.stranger.address
+                    if signer != self.env.stranger.address
+                    else self.env.gov.address
+                )
             message = message_for(signer, overrides)
             entries.append(Entry(slot, key, message))
             blob += bytes([slot]) + self.env.signer.compact(key, message)
@@ -571,7 +595,9 @@ class RegistriesMachine(RuleBasedStateMachine):
                 "pending",
             )
         except TransactionFailed as error:
-            actual = str(error.args[0] if error.args else error).removeprefix("execution reverted: ")
+            actual = str(error.args[0] if error.args else error).removeprefix(
+                "execution reverted: "
+            )
         else:
             try:
                 with logger.disabled():
@@ -587,7 +613,9 @@ class RegistriesMachine(RuleBasedStateMachine):
             OUTCOMES[f"{name}:ok-while-paused"] += 1
         context = f"{name}: expected {expected or 'success'}, chain said {actual or 'success'}"
         if name in TRUST_REDUCING:
-            assert actual != "pausable: contract is paused", f"trust-reducing {name} refused by the pause"
+            assert actual != "pausable: contract is paused", (
+                f"trust-reducing {name} refused by the pause"
+            )
         assert actual == expected, context
         if receipt is not None:
             assert (receipt.timestamp, receipt.block_number) == (now, block), (
@@ -598,7 +626,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         # action on `org` changes reports of `org` only.
         changed = {k for k, r in self.model.reports.items() if before.get(k) != r.state}
         if org is not None:
-            assert all(k[0] == org for k in changed), f"{name} on one organisation changed another's report"
+            assert all(k[0] == org for k in changed), (
+                f"{name} on one organisation changed another's report"
+            )
         else:
             assert not changed, f"{name} changed a report's state"
         if name in ("attest", "attest_by_signature") and actual is None:
@@ -656,7 +686,9 @@ class RegistriesMachine(RuleBasedStateMachine):
             status.revocation_reason,
             status.paused,
         )
-        assert actual_status == expected_status, f"report_status of {root.hex()[:8]}: {actual_status} != model {expected_status}"
+        assert actual_status == expected_status, (
+            f"report_status of {root.hex()[:8]}: {actual_status} != model {expected_status}"
+        )
         # Transitions: an anchored report never returns to pending, etc.
         previous = self.seen.get(key, 0)
         if status.state != previous:
@@ -706,9 +738,13 @@ class RegistriesMachine(RuleBasedStateMachine):
             # and nothing at or after a for-cause cut-off is valid.
             if seen.valid:
                 revoked = self.revoked_verification.get((org, root, seen.verifier))
-                assert revoked is None or seen.verified_at > revoked, "a revoked attestation is valid again"
+                assert revoked is None or seen.verified_at > revoked, (
+                    "a revoked attestation is valid again"
+                )
                 cutoff = self.cutoffs.get(seen.verifier)
-                assert cutoff is None or seen.attested_at < cutoff, "valid after the for-cause cut-off"
+                assert cutoff is None or seen.attested_at < cutoff, (
+                    "valid after the for-cause cut-off"
+                )
             if seen.revoked_at:
                 key3 = (org, root, seen.verifier)
                 self.revoked_verification[key3] = max(
@@ -720,7 +756,14 @@ class RegistriesMachine(RuleBasedStateMachine):
         view = self.registry_views.organisation(org)
         record = self.model.orgs.get(org)
         expected = (
-            (record.status, record.index, record.signers, record.threshold, record.submitters, record.version)
+            (
+                record.status,
+                record.index,
+                record.signers,
+                record.threshold,
+                record.submitters,
+                record.version,
+            )
             if record
             else (0, 0, [], 0, [], 0)
         )
@@ -791,7 +834,9 @@ class RegistriesMachine(RuleBasedStateMachine):
             }
         )
         abis = [*self.registry.contract_type.events, *self.att.contract_type.events]
-        decoded = list(self.chain.provider.network.ecosystem.decode_logs([dict(log) for log in logs], *abis))
+        decoded = list(
+            self.chain.provider.network.ecosystem.decode_logs([dict(log) for log in logs], *abis)
+        )
         assert len(decoded) == len(logs), "an event the ABIs do not know"
         times: dict[int, int] = {}
         events = []
@@ -815,8 +860,12 @@ class RegistriesMachine(RuleBasedStateMachine):
         state = rebuild(events)
         model = self.model
         assert state.paused == model.paused
-        assert {o: (r.status, r.index, r.signers, r.threshold, r.submitters, r.signer_set_version) for o, r in state.organisations.items()} == {
-            o: (r.status, r.index, r.signers, r.threshold, r.submitters, r.version) for o, r in model.orgs.items()
+        assert {
+            o: (r.status, r.index, r.signers, r.threshold, r.submitters, r.signer_set_version)
+            for o, r in state.organisations.items()
+        } == {
+            o: (r.status, r.index, r.signers, r.threshold, r.submitters, r.version)
+            for o, r in model.orgs.items()
         }, "organisations rebuilt from events"
         assert {
             k: (
@@ -910,10 +959,14 @@ class RegistriesMachine(RuleBasedStateMachine):
         org = data.draw(st.sampled_from(ORG_IDS), label="org")
         sender = self._draw_actor(data, org, "gov")
         pool = [a.address for a in self.env.signer_pool]
-        signers = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4), label="signers")
+        signers = data.draw(
+            st.lists(st.sampled_from(pool), min_size=1, max_size=4), label="signers"
+        )
         threshold = data.draw(st.integers(0, len(signers) + 1), label="threshold")
         submitters = data.draw(
-            st.lists(st.sampled_from([a.address for a in self.env.submitters] + pool[:1]), max_size=2),
+            st.lists(
+                st.sampled_from([a.address for a in self.env.submitters] + pool[:1]), max_size=2
+            ),
             label="submitters",
         )
         self._execute(
@@ -930,10 +983,14 @@ class RegistriesMachine(RuleBasedStateMachine):
         org = data.draw(st.sampled_from(ORG_IDS), label="org")
         sender = self._draw_actor(data, org, "stranger")
         pool = [a.address for a in self.env.signer_pool]
-        signers = data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4), label="signers")
+        signers = data.draw(
+            st.lists(st.sampled_from(pool), min_size=1, max_size=4), label="signers"
+        )
         threshold = data.draw(st.integers(1, len(signers)) | st.just(0), label="threshold")
         submitters = data.draw(
-            st.lists(st.sampled_from([a.address for a in self.env.submitters] + pool[:1]), max_size=2),
+            st.lists(
+                st.sampled_from([a.address for a in self.env.submitters] + pool[:1]), max_size=2
+            ),
             label="submitters",
         )
         record = self.model.orgs.get(org)
@@ -942,7 +999,13 @@ class RegistriesMachine(RuleBasedStateMachine):
 
         def message(signer: str, o: dict[str, Any]) -> tuple:
             return Model.update_message(
-                signer, o.get("org", org), signers, threshold, submitters, o.get("version", version), o["deadline"]
+                signer,
+                o.get("org", org),
+                signers,
+                threshold,
+                submitters,
+                o.get("version", version),
+                o["deadline"],
             )
 
         entries, blob, deadline, trailing, _ = self._blob(data, org, message, now)
@@ -953,7 +1016,12 @@ class RegistriesMachine(RuleBasedStateMachine):
             lambda now, block: self.model.update_organisation(
                 now, org, signers, threshold, submitters, deadline, entries
             ),
-            (self.registry, "update_organisation", [org, signers, threshold, submitters, deadline, blob], sender),
+            (
+                self.registry,
+                "update_organisation",
+                [org, signers, threshold, submitters, deadline, blob],
+                sender,
+            ),
             org=org,
             reports=[(org, r) for r in ROOTS if (org, r) in self.model.reports][:2],
         )
@@ -984,7 +1052,9 @@ class RegistriesMachine(RuleBasedStateMachine):
     def submit(self, data: Any) -> None:
         org, root = self._draw_report(data)
         sender = self._draw_actor(data, org, "submitter")
-        anchored = sorted(r for (o, r), rec in self.model.reports.items() if o == org and rec.state == ANCHORED)
+        anchored = sorted(
+            r for (o, r), rec in self.model.reports.items() if o == org and rec.state == ANCHORED
+        )
         supersedes = data.draw(
             st.sampled_from([ZERO32, ZERO32, *anchored, *ROOTS[:2]]), label="supersedes"
         )
@@ -1002,10 +1072,14 @@ class RegistriesMachine(RuleBasedStateMachine):
         sender = self._draw_actor(data, org, "signer")
         report = self.model.reports.get((org, root))
         stored = report.supersedes if report else ZERO32
-        supersedes = data.draw(st.sampled_from([stored] * 6 + [ZERO32, ROOTS[0]]), label="supersedes")
+        supersedes = data.draw(
+            st.sampled_from([stored] * 6 + [ZERO32, ROOTS[0]]), label="supersedes"
+        )
         self._execute(
             "approve",
-            lambda now, block: self.model.approve(now, block, sender.address, org, root, supersedes),
+            lambda now, block: self.model.approve(
+                now, block, sender.address, org, root, supersedes
+            ),
             (self.registry, "approve", [org, root, supersedes], sender),
             org=org,
             reports=[(org, root)],
@@ -1023,7 +1097,12 @@ class RegistriesMachine(RuleBasedStateMachine):
 
         def message(signer: str, o: dict[str, Any]) -> tuple:
             return Model.approval_message(
-                signer, o.get("org", org), root, o.get("supersedes", stored), o.get("version", version), o["deadline"]
+                signer,
+                o.get("org", org),
+                root,
+                o.get("supersedes", stored),
+                o.get("version", version),
+                o["deadline"],
             )
 
         entries, blob, deadline, trailing, _ = self._blob(data, org, message, now)
@@ -1044,22 +1123,38 @@ class RegistriesMachine(RuleBasedStateMachine):
         sender = self._draw_actor(data, org, "stranger")
         supersedes = ZERO32
         if correction:
-            anchored = sorted(r for (o, r), rec in self.model.reports.items() if o == org and rec.state == ANCHORED)
-            supersedes = data.draw(st.sampled_from([*anchored, *anchored, *ROOTS[:2], ZERO32]), label="supersedes")
+            anchored = sorted(
+                r
+                for (o, r), rec in self.model.reports.items()
+                if o == org and rec.state == ANCHORED
+            )
+            supersedes = data.draw(
+                st.sampled_from([*anchored, *anchored, *ROOTS[:2], ZERO32]), label="supersedes"
+            )
         record = self.model.orgs.get(org)
         version = record.version if record else 1
         now = self.chain.pending_timestamp
 
         def message(signer: str, o: dict[str, Any]) -> tuple:
             return Model.approval_message(
-                signer, o.get("org", org), root, o.get("supersedes", supersedes), o.get("version", version), o["deadline"]
+                signer,
+                o.get("org", org),
+                root,
+                o.get("supersedes", supersedes),
+                o.get("version", version),
+                o["deadline"],
             )
 
         entries, blob, deadline, trailing, _ = self._blob(data, org, message, now)
         if trailing:
             return
         if correction:
-            send = (self.registry, "anchor_correction", [org, root, supersedes, deadline, blob], sender)
+            send = (
+                self.registry,
+                "anchor_correction",
+                [org, root, supersedes, deadline, blob],
+                sender,
+            )
         else:
             send = (self.registry, "anchor", [org, root, deadline, blob], sender)
         self._execute(
@@ -1146,9 +1241,13 @@ class RegistriesMachine(RuleBasedStateMachine):
         )
         scope = data.draw(st.sampled_from([0xFFF, 0x03F, 0x001, 0, 0x1000]), label="scope")
         now = self.chain.pending_timestamp
-        valid_from = now + data.draw(st.sampled_from([-1, -1, -DAY, 0, DAY, YEAR + 1]), label="from")
+        valid_from = now + data.draw(
+            st.sampled_from([-1, -1, -DAY, 0, DAY, YEAR + 1]), label="from"
+        )
         valid_until = data.draw(
-            st.sampled_from([now + YEAR, now + 2 * YEAR, now + DAY, now, now - 1, MASK40, MASK40 + 1]),
+            st.sampled_from(
+                [now + YEAR, now + 2 * YEAR, now + DAY, now, now - 1, MASK40, MASK40 + 1]
+            ),
             label="until",
         )
         self._execute(
@@ -1156,7 +1255,12 @@ class RegistriesMachine(RuleBasedStateMachine):
             lambda now, block: self.model.accredit_verifier(
                 now, sender.address, verifier.address, verifier_id, scope, valid_from, valid_until
             ),
-            (self.att, "accredit_verifier", [verifier, verifier_id, scope, valid_from, valid_until], sender),
+            (
+                self.att,
+                "accredit_verifier",
+                [verifier, verifier_id, scope, valid_from, valid_until],
+                sender,
+            ),
             verifiers=[verifier.address],
         )
 
@@ -1170,7 +1274,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         valid_until = min(max(valid_until, 0), 2**64 - 1)
         self._execute(
             "extend_accreditation",
-            lambda now, block: self.model.extend_accreditation(sender.address, verifier.address, valid_until),
+            lambda now, block: self.model.extend_accreditation(
+                sender.address, verifier.address, valid_until
+            ),
             (self.att, "extend_accreditation", [verifier, valid_until], sender),
             verifiers=[verifier.address],
         )
@@ -1205,7 +1311,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         )
         ok = self._execute(
             "suspend_verifier_for_cause",
-            lambda now, block: self.model.suspend_verifier_for_cause(now, sender.address, verifier.address, since),
+            lambda now, block: self.model.suspend_verifier_for_cause(
+                now, sender.address, verifier.address, since
+            ),
             (self.att, "suspend_verifier_for_cause", [verifier, since], sender),
             verifiers=[verifier.address],
             reports=self._reports_attested_by(verifier.address),
@@ -1217,10 +1325,14 @@ class RegistriesMachine(RuleBasedStateMachine):
 
     def _reports_attested_by(self, verifier: str) -> list[tuple[bytes, bytes]]:
         return sorted(
-            k for k, entries in self.model.attestations.items() if any(e.verifier == verifier for e in entries)
+            k
+            for k, entries in self.model.attestations.items()
+            if any(e.verifier == verifier for e in entries)
         )[:3]
 
-    def _draw_terms(self, data: Any, verifier: str, key: tuple[bytes, bytes]) -> tuple[int, int, int, int]:
+    def _draw_terms(
+        self, data: Any, verifier: str, key: tuple[bytes, bytes]
+    ) -> tuple[int, int, int, int]:
         """Attestation terms: mostly valid for the verifier, else one term off
         (or at its boundary)."""
         now = self.chain.pending_timestamp
@@ -1235,14 +1347,27 @@ class RegistriesMachine(RuleBasedStateMachine):
         verified_at = now - data.draw(st.sampled_from([DAY, 1, 0]), label="age")
         if previous is not None:
             # Mostly a later verification; sometimes the same one again.
-            verified_at = max(verified_at, previous.verified_at + data.draw(st.sampled_from([1, 1, 0])))
+            verified_at = max(
+                verified_at, previous.verified_at + data.draw(st.sampled_from([1, 1, 0]))
+            )
             verified_at = min(verified_at, now)
         expires_at = min(now + data.draw(st.sampled_from([30 * DAY, YEAR])), until)
         off = data.draw(
-            st.sampled_from(["none"] * 12 + [
-                "verdict_0", "verdict_4", "fields_0", "fields_out", "verified_0", "verified_future",
-                "verified_older", "expires_now", "expires_after_until", "expires_at_until",
-            ]),
+            st.sampled_from(
+                ["none"] * 12
+                + [
+                    "verdict_0",
+                    "verdict_4",
+                    "fields_0",
+                    "fields_out",
+                    "verified_0",
+                    "verified_future",
+                    "verified_older",
+                    "expires_now",
+                    "expires_after_until",
+                    "expires_at_until",
+                ]
+            ),
             label="terms",
         )
         if off == "verdict_0":
@@ -1277,10 +1402,19 @@ class RegistriesMachine(RuleBasedStateMachine):
         now = self.chain.pending_timestamp
         deadline, key, good = now + 3600, verifier, True
         off = data.draw(
-            st.sampled_from(["none"] * 10 + [
-                "nonce_used", "nonce_beyond", "nonce_last", "nonce_below", "expired",
-                "deadline_now", "wrong_key", "tampered",
-            ]),
+            st.sampled_from(
+                ["none"] * 10
+                + [
+                    "nonce_used",
+                    "nonce_beyond",
+                    "nonce_last",
+                    "nonce_below",
+                    "expired",
+                    "deadline_now",
+                    "wrong_key",
+                    "tampered",
+                ]
+            ),
             label="signed",
         )
         used_nonces = [base + i for i in range(NONCE_WINDOW) if used >> i & 1]
@@ -1314,7 +1448,12 @@ class RegistriesMachine(RuleBasedStateMachine):
             lambda now, block: self.model.attest(
                 now, sender.address, org, root, verdict, fields, verified_at, expires_at, evidence
             ),
-            (self.att, "attest", [org, root, verdict, fields, evidence, verified_at, expires_at], sender),
+            (
+                self.att,
+                "attest",
+                [org, root, verdict, fields, evidence, verified_at, expires_at],
+                sender,
+            ),
             reports=[key],
             verifiers=[sender.address],
         )
@@ -1328,13 +1467,37 @@ class RegistriesMachine(RuleBasedStateMachine):
         verdict, fields, verified_at, expires_at = self._draw_terms(data, verifier, key)
         evidence = data.draw(st.sampled_from(EVIDENCE), label="evidence")
         nonce, deadline, signer, good = self._draw_signed(data, verifier)
-        message = ("Attestation", verifier, org, root, verdict, fields, evidence, verified_at, expires_at, nonce, deadline)
+        message = (
+            "Attestation",
+            verifier,
+            org,
+            root,
+            verdict,
+            fields,
+            evidence,
+            verified_at,
+            expires_at,
+            nonce,
+            deadline,
+        )
         signed = message if good else (*message[:-2], nonce + 1000, deadline)
         signature = self.env.signer.compact(signer, signed)
         self._execute(
             "attest_by_signature",
             lambda now, block: self.model.attest_by_signature(
-                now, verifier, signer, good, org, root, verdict, fields, verified_at, expires_at, nonce, deadline, evidence
+                now,
+                verifier,
+                signer,
+                good,
+                org,
+                root,
+                verdict,
+                fields,
+                verified_at,
+                expires_at,
+                nonce,
+                deadline,
+                evidence,
             ),
             (self.att, "attest_by_signature", [*message[1:], signature], relayer),
             reports=[key],
@@ -1354,7 +1517,9 @@ class RegistriesMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from([1, 2, 1, 2, 0]), label="reason")
         self._execute(
             "revoke_attestation",
-            lambda now, block: self.model.revoke_attestation(now, sender.address, org, root, reason),
+            lambda now, block: self.model.revoke_attestation(
+                now, sender.address, org, root, reason
+            ),
             (self.att, "revoke_attestation", [org, root, reason], sender),
             reports=[key],
             verifiers=[sender.address],
@@ -1377,10 +1542,21 @@ class RegistriesMachine(RuleBasedStateMachine):
         )
         relayer = self._draw_actor(data, org, "stranger")
         current = next((e.attested_at for e in entries if e.verifier == verifier), 0)
-        attested_at = data.draw(st.sampled_from([current] * 8 + [0, current + 1, 1]), label="attested_at")
+        attested_at = data.draw(
+            st.sampled_from([current] * 8 + [0, current + 1, 1]), label="attested_at"
+        )
         reason = data.draw(st.sampled_from([4, 5, 4, 5, 0]), label="reason")
         nonce, deadline, signer, good = self._draw_signed(data, verifier)
-        message = ("AttestationRevocation", verifier, org, root, attested_at, reason, nonce, deadline)
+        message = (
+            "AttestationRevocation",
+            verifier,
+            org,
+            root,
+            attested_at,
+            reason,
+            nonce,
+            deadline,
+        )
         signed = message if good else (*message[:-2], nonce + 1000, deadline)
         signature = self.env.signer.compact(signer, signed)
         self._execute(
@@ -1406,18 +1582,29 @@ class RegistriesMachine(RuleBasedStateMachine):
             relayer = self._draw_actor(data, None, "stranger")
             _, deadline, signer, good = self._draw_signed(data, verifier.address)
             message = ("NonceCancellation", verifier.address, below, deadline)
-            signed = message if good else ("NonceCancellation", verifier.address, below + 1, deadline)
+            signed = (
+                message if good else ("NonceCancellation", verifier.address, below + 1, deadline)
+            )
             signature = self.env.signer.compact(signer, signed)
             self._execute(
                 "cancel_nonces_by_signature",
                 lambda now, block: self.model.cancel_nonces_by_signature(
                     now, verifier.address, signer, good, below, deadline
                 ),
-                (self.att, "cancel_nonces_by_signature", [verifier, below, deadline, signature], relayer),
+                (
+                    self.att,
+                    "cancel_nonces_by_signature",
+                    [verifier, below, deadline, signature],
+                    relayer,
+                ),
                 verifiers=[verifier.address],
             )
         else:
-            sender = self._draw_actor(data, None, "verifier") if data.draw(st.integers(0, 4)) == 0 else verifier
+            sender = (
+                self._draw_actor(data, None, "verifier")
+                if data.draw(st.integers(0, 4)) == 0
+                else verifier
+            )
             self._execute(
                 "cancel_nonces",
                 lambda now, block: self.model.cancel_nonces(sender.address, below),
@@ -1475,7 +1662,11 @@ def _write_counts(seconds: float) -> dict[str, Any]:
         "sweeps": COUNTS["sweeps"],
         "time_travels": COUNTS["time_travels"],
         "seconds": round(seconds, 1),
-        "settings": {"max_examples": EXAMPLES, "stateful_step_count": STEPS, "min_steps": MIN_STEPS},
+        "settings": {
+            "max_examples": EXAMPLES,
+            "stateful_step_count": STEPS,
+            "min_steps": MIN_STEPS,
+        },
         "outcomes": dict(sorted(OUTCOMES.items())),
         "revert_reasons": dict(REASONS.most_common()),
     }
@@ -1507,7 +1698,9 @@ def summary(request: pytest.FixtureRequest) -> _Summary:
     return plugin
 
 
-def test_registries_against_the_model(project: Any, accounts: Any, chain: Any, summary: _Summary) -> None:
+def test_registries_against_the_model(
+    project: Any, accounts: Any, chain: Any, summary: _Summary
+) -> None:
     global ENV
     started = time.perf_counter()
     ENV = Env(project, accounts, chain)
@@ -1536,8 +1729,10 @@ def test_registries_against_the_model(project: Any, accounts: Any, chain: Any, s
         counts = _write_counts(time.perf_counter() - started)
         summary.lines.append(
             f"{counts['examples']} examples, {counts['steps']} steps "
-            f"({counts['time_travels']} time travels, {counts['sweeps']} full sweeps with event replay) "
-            f"in {counts['seconds']} s, profile {PROFILE}; per action: {COUNTS_FILE.relative_to(ROOT)}"
+            f"({counts['time_travels']} time travels, "
+            f"{counts['sweeps']} full sweeps with event replay) "
+            f"in {counts['seconds']} s, profile {PROFILE}; "
+            f"per action: {COUNTS_FILE.relative_to(ROOT)}"
         )
     assert COUNTS["steps"] >= MIN_STEPS
     # Every action was tried, and each of the main ones succeeded at least once
