@@ -202,9 +202,7 @@ def wallet_approval(
 
 
 @pytest.fixture
-def wallet_org(
-    registry: Any, mocks: Any, governance: Any, signers: list[Any]
-) -> tuple[bytes, Any]:
+def wallet_org(registry: Any, mocks: Any, governance: Any, signers: list[Any]) -> tuple[bytes, Any]:
     """An organisation whose signers are a contract wallet (owned by signers[3]) and signers[0]."""
     wallet = signers[3].deploy(mocks.MockWallet, signers[3])
     registry.register_organisation(
