@@ -484,8 +484,8 @@ def counterpart(operation: str) -> str | None:
     if operation in COUNTERPARTS:
         return COUNTERPARTS[operation]
     match = re.search(r"batch\D*?(\d+)", operation)
-    if match is None:
-        return None
+    if match is None or not operation.endswith("_per_report"):
+        return None  # a whole batch transaction has no per-item peer
     size = int(match.group(1))
     size = size if size in BATCH_SIZES else max(BATCH_SIZES)
     kind = "attest" if "attest" in operation else "timestamp"
