@@ -55,7 +55,7 @@ def print_gas_table(records: list[dict[str, object]]) -> None:
         if "peer" in r:
             peer_bytes = f", {r['peer_calldata_bytes']} B" if "peer_calldata_bytes" in r else ""
             ratio = int(str(r["gas_used"])) / int(str(r["peer_gas"]))
-            peer = f"{r['peer']}: {r['peer_gas']:,} gas{peer_bytes} ({ratio:.2f}x)"
+            peer = f"{r['peer']}: {r['peer_gas']:,} gas{peer_bytes} ({ratio:.3g}x)"
         print(f"{r['operation']:40} {r['gas_used']:>8,} {r['calldata_bytes']:>6}   {peer}")
 
 

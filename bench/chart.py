@@ -9,6 +9,7 @@ already per report/item. Drawn with matplotlib's Agg backend (no display).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ DISPLAY_ORDER = (ONE, ATTESTATIONS, BATCHES, SETUP)
 
 def is_peer(operation: str) -> bool:
     return operation.startswith(PEER_PREFIXES)
+
+
+def is_whole_batch(operation: str) -> bool:
+    """A whole batch transaction (its per-report figure is its own record): not per report."""
+    return re.search(r"batch\D*?\d+", operation) is not None and not operation.endswith(
+        ("_per_report", "_per_item")
+    )
 
 
 def group_of(operation: str) -> str:
@@ -70,7 +78,7 @@ def _label(row: Mapping[str, Any]) -> str:
     text = f"{int(row['gas_used']):,} gas, {size}"
     if row.get("peer_gas"):
         ratio = int(row["gas_used"]) / int(row["peer_gas"])
-        text += f"  ({ratio:.2f}x {row.get('peer', 'peer')})"
+        text += f"  ({ratio:.3g}x {row.get('peer', 'peer')})"
     return text
 
 
@@ -82,7 +90,11 @@ def draw(records: Iterable[Mapping[str, Any]], path: Path = RESULTS / "gas.png")
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    rows = [r for r in ordered(records) if int(r["gas_used"]) > 0]
+    rows = [
+        r
+        for r in ordered(records)
+        if int(r["gas_used"]) > 0 and not is_whole_batch(str(r["operation"]))
+    ]
     if not rows:
         raise ValueError("no gas records to draw")
     gas_max = max(int(r["gas_used"]) for r in rows)
