@@ -125,6 +125,25 @@ def _restart_if_stale(report: ReportRecord, organisation: OrganisationRecord) ->
         report.approvals = 0
 
 
+def _pending(org_id: bytes, orgs: dict[bytes, OrganisationRecord], **extra: Any) -> ReportRecord:
+    """A new pending record under the organisation's current signer set."""
+    return ReportRecord(
+        organisation=org_id,
+        state=PENDING,
+        signer_set_version=orgs[org_id].signer_set_version,
+        **extra,
+    )
+
+
+def _anchor(report: ReportRecord, approvers: int, event: LoggedEvent) -> None:
+    """``ReportAnchored`` / ``BatchAnchored``: anchored with these approvers, at the event."""
+    report.state = ANCHORED
+    report.approvers = approvers
+    report.approvals = bin(approvers).count("1")
+    report.anchored_at = event.block_timestamp
+    report.anchored_block = event.block_number
+
+
 def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
     """Replay registry events (any order; they are sorted by position in the chain)."""
     state = RegistryState()
@@ -151,11 +170,8 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 orgs[bytes(a["organisation"])].status = ORGANISATION_ACTIVE
             case "ReportSubmitted":
                 org_id = bytes(a["organisation"])
-                reports[(org_id, bytes(a["report"]))] = ReportRecord(
-                    organisation=org_id,
-                    state=PENDING,
-                    signer_set_version=orgs[org_id].signer_set_version,
-                    supersedes=bytes(a["supersedes"]),
+                reports[(org_id, bytes(a["report"]))] = _pending(
+                    org_id, orgs, supersedes=bytes(a["supersedes"])
                 )
             case "ReportApproved":
                 report = reports[_key(a)]
@@ -175,54 +191,22 @@ def rebuild(events: Iterable[LoggedEvent]) -> RegistryState:
                 reports[(org_id, old)].state = SUPERSEDED
                 reports[(org_id, old)].superseded_by = new
                 # A one-transaction correction is known only from here on.
-                reports.setdefault(
-                    (org_id, new),
-                    ReportRecord(
-                        organisation=org_id,
-                        state=PENDING,
-                        signer_set_version=orgs[org_id].signer_set_version,
-                    ),
-                ).supersedes = old
+                reports.setdefault((org_id, new), _pending(org_id, orgs)).supersedes = old
             case "ReportAnchored":
                 org_id = bytes(a["organisation"])
-                report = reports.setdefault(
-                    (org_id, bytes(a["report"])),
-                    ReportRecord(
-                        organisation=org_id,
-                        state=PENDING,
-                        signer_set_version=orgs[org_id].signer_set_version,
-                    ),
-                )
-                report.state = ANCHORED
-                report.approvers = int(a["approvers"])
-                report.approvals = bin(report.approvers).count("1")
-                report.anchored_at = event.block_timestamp
-                report.anchored_block = event.block_number
+                report = reports.setdefault((org_id, bytes(a["report"])), _pending(org_id, orgs))
+                _anchor(report, int(a["approvers"]), event)
             case "BatchSubmitted":
                 org_id = bytes(a["organisation"])
-                reports[(org_id, bytes(a["batch"]))] = ReportRecord(
-                    organisation=org_id,
-                    state=PENDING,
-                    signer_set_version=orgs[org_id].signer_set_version,
-                    batch_size=int(a["size"]),
+                reports[(org_id, bytes(a["batch"]))] = _pending(
+                    org_id, orgs, batch_size=int(a["size"])
                 )
             case "BatchAnchored":
                 # The fast path (anchor_batch) or the approval reaching the threshold.
                 org_id = bytes(a["organisation"])
-                batch = reports.setdefault(
-                    (org_id, bytes(a["batch"])),
-                    ReportRecord(
-                        organisation=org_id,
-                        state=PENDING,
-                        signer_set_version=orgs[org_id].signer_set_version,
-                    ),
-                )
-                batch.state = ANCHORED
+                batch = reports.setdefault((org_id, bytes(a["batch"])), _pending(org_id, orgs))
                 batch.batch_size = int(a["size"])
-                batch.approvers = int(a["approvers"])
-                batch.approvals = bin(batch.approvers).count("1")
-                batch.anchored_at = event.block_timestamp
-                batch.anchored_block = event.block_number
+                _anchor(batch, int(a["approvers"]), event)
             case "BatchMemberRecorded":
                 # The member's own record: a copy of its (anchored) batch's record.
                 org_id, batch_root = bytes(a["organisation"]), bytes(a["batch"])

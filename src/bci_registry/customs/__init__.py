@@ -3,7 +3,8 @@
 Modules (import what you need; ``cli`` keeps its imports lazy for a fast start):
 
 - ``policy``: ``Policy`` and ``load_policy(path)`` (YAML or JSON, documented defaults).
-- ``evidence``: ``load_evidence(path)``: a sealed report or disclosure and what it proves.
+- ``evidence``: ``load_evidence(path)``: a sealed report or disclosure and what it proves;
+  ``evidence_from_text(text, name)``: the same for a document held in memory.
 - ``chain``: ``ChainReader`` (one ``eth_call`` per report, one multicall per 100),
   ``Web3Node`` over any web3.py ``Web3``, ``http_node(url)`` over plain HTTP.
 - ``view``: the ``customs_view`` answer as records.

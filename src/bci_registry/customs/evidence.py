@@ -111,19 +111,34 @@ def load_evidence(path: Path, dcc_options: Any = None) -> Evidence:
         raise CustomsInputError(str(exc)) from None
     if looks_like_dcc("", obj):
         return load_dcc(path, text, obj, dcc_options or DccOptions())
+    return evidence_from_text(text, str(path), obj)
+
+
+def evidence_from_text(text: str, name: str, obj: Any = None) -> Evidence:
+    """What a sealed report or disclosure given as ``text`` claims and proves.
+
+    ``load_evidence`` without the file system (the desk's uploads): ``name`` names
+    the document in messages and becomes its ``path``; ``obj`` is ``text`` already
+    parsed as JSON (parsed here when None).
+    """
+    if obj is None:
+        try:
+            obj = inputs.parse_json(text, name, strict_unicode=False)
+        except inputs.BoundedInputError as exc:
+            raise CustomsInputError(str(exc)) from None
     if not isinstance(obj, dict):
-        raise CustomsInputError(f"{path}: expected a sealed report or a disclosure (a JSON object)")
+        raise CustomsInputError(f"{name}: expected a sealed report or a disclosure (a JSON object)")
     if "fields" in obj:
         kind, leaves_key = SEALED, "fields"
     elif "leaves" in obj:
         kind, leaves_key = DISCLOSURE, "leaves"
     else:
         raise CustomsInputError(
-            f"{path} is neither a sealed report (no 'fields') nor a disclosure (no 'leaves')"
+            f"{name} is neither a sealed report (no 'fields') nor a disclosure (no 'leaves')"
         )
     claimed = obj.get("root")
     if not isinstance(claimed, str) or not _ROOT.match(claimed):
-        raise CustomsInputError(f"{path}: $.root: expected 0x followed by 64 hex digits")
+        raise CustomsInputError(f"{name}: $.root: expected 0x followed by 64 hex digits")
     root = bytes.fromhex(claimed[2:])
     leaves = _raw_leaves(obj.get(leaves_key))
     problems: list[str] = []
@@ -145,10 +160,10 @@ def load_evidence(path: Path, dcc_options: Any = None) -> Evidence:
             with contextlib.suppress(DisclosureInvalid):
                 organisation = disclosure.organisation
     return Evidence(
-        path=str(path),
+        path=name,
         kind=kind,
         root=root,
-        fields=tuple(name for name in REPORT_FIELDS if name in leaves),
+        fields=tuple(field for field in REPORT_FIELDS if field in leaves),
         problems=tuple(problems),
         delivery_date=_delivery_date(leaves.get("shipment")),
         organisation=organisation,

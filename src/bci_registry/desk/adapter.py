@@ -16,7 +16,7 @@ that a change there touches one small module:
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import functools
 import json
 import re
@@ -36,20 +36,14 @@ from bci_registry.customs.policy import Policy, load_policy
 from bci_registry.customs.verify import Outcome, report_key
 from bci_registry.customs.view import AttestationRecord, CustomsView, ReportRecord
 from bci_registry.deployment import Deployment, DeploymentError, load_path
+from bci_registry.exporter.batch_tree import PROOF_SCHEMA, BatchError, BatchProof
 from bci_registry.registry import InputError, organisation_label, parse_time, text_id
-from bci_registry.report import (
-    REPORT_FIELDS,
-    Disclosure,
-    DisclosureInvalid,
-    SealedReport,
-    SealedReportInvalid,
-    disclosure_problems,
-    fields_from_mask,
-)
+from bci_registry.report import REPORT_FIELDS, fields_from_mask
 
 __all__ = [
     "REPORT_FIELDS",
     "AttestationRecord",
+    "BatchProof",
     "ChainReader",
     "ChainUnavailable",
     "CustomsInputError",
@@ -214,55 +208,12 @@ def parse_upload(data: bytes, name: str) -> tuple[str, Any]:
 def evidence_from_text(text: str, name: str, obj: Any = None) -> _evidence.Evidence:
     """What an uploaded file claims and proves: ``load_evidence`` without the file system.
 
-    Uses the customs package's own ``evidence_from_text`` when it has one; else the
-    same steps as its ``load_evidence`` after reading (kept here, in one place).
+    The upload is parsed as the desk parses uploads (``parse_upload``) unless ``obj``
+    is given; the reading itself is customs' ``evidence_from_text``.
     """
-    upstream = getattr(_evidence, "evidence_from_text", None)
-    if upstream is not None:
-        result: _evidence.Evidence = upstream(text, name)
-        return result
     if obj is None:
         _, obj = parse_upload(text.encode(), name)
-    if not isinstance(obj, dict):
-        raise CustomsInputError(f"{name}: expected a sealed report or a disclosure (a JSON object)")
-    if "fields" in obj:
-        kind, leaves_key = _evidence.SEALED, "fields"
-    elif "leaves" in obj:
-        kind, leaves_key = _evidence.DISCLOSURE, "leaves"
-    else:
-        raise CustomsInputError(
-            f"{name} is neither a sealed report (no 'fields') nor a disclosure (no 'leaves')"
-        )
-    claimed = obj.get("root")
-    if not isinstance(claimed, str) or not re.fullmatch(r"0x[0-9a-fA-F]{64}", claimed):
-        raise CustomsInputError(f"{name}: $.root: expected 0x followed by 64 hex digits")
-    root = bytes.fromhex(claimed[2:])
-    leaves = _evidence._raw_leaves(obj.get(leaves_key))
-    problems: list[str] = []
-    organisation = _evidence._raw_organisation(obj.get(leaves_key))
-    if kind == _evidence.SEALED:
-        try:
-            organisation = SealedReport.from_json(text).organisation
-        except SealedReportInvalid as exc:
-            problems = [str(p) for p in exc.problems]
-    else:
-        try:
-            disclosure = Disclosure.from_json(text)
-        except DisclosureInvalid as exc:
-            problems = [str(p) for p in exc.problems]
-        else:
-            problems = [str(p) for p in disclosure_problems(disclosure, root)]
-            with contextlib.suppress(DisclosureInvalid):
-                organisation = disclosure.organisation
-    return _evidence.Evidence(
-        path=name,
-        kind=kind,
-        root=root,
-        fields=tuple(n for n in REPORT_FIELDS if n in leaves),
-        problems=tuple(problems),
-        delivery_date=_evidence._delivery_date(leaves.get("shipment")),
-        organisation=organisation,
-    )
+    return _evidence.evidence_from_text(text, name, obj)
 
 
 def disclosed_values(obj: Any) -> dict[str, Any]:
@@ -279,16 +230,59 @@ def disclosed_values(obj: Any) -> dict[str, Any]:
     return {name: out[name] for name in REPORT_FIELDS if name in out}
 
 
+def proof_from_upload(obj: Any, name: str) -> BatchProof | None:
+    """A batch member's proof file (``bci-batch-proof/1``) among the uploads; None: not one."""
+    if not isinstance(obj, dict) or obj.get("schema") != PROOF_SCHEMA:
+        return None
+    try:
+        return BatchProof.from_dict(obj)
+    except BatchError as exc:
+        raise CustomsInputError(f"{name}: not a batch proof ({PROOF_SCHEMA}): {exc}") from None
+
+
+def match_proofs(
+    evidence: Sequence[_evidence.Evidence], proofs: Sequence[tuple[str, BatchProof]]
+) -> dict[tuple[bytes, bytes], tuple[BatchProof, str]]:
+    """(organisation, root) -> (proof, its file name): each uploaded proof matched to the
+    uploaded report it proves by organisation and root, as ``bci-verify --batch-proof``
+    does; a proof that matches none of them is bad input."""
+    wanted = {(e.organisation, e.root) for e in evidence if e.organisation is not None}
+    found: dict[tuple[bytes, bytes], tuple[BatchProof, str]] = {}
+    for name, proof in proofs:
+        key = (proof.organisation, proof.report)
+        if key not in wanted:
+            raise CustomsInputError(
+                f"{name}: a batch proof of report 0x{proof.report.hex()} of organisation "
+                f"{organisation_label(proof.organisation)}, which none of the uploaded report "
+                "files is (upload a member's proof file together with its report)"
+            )
+        found[key] = (proof, name)
+    return found
+
+
 def verify_evidence(
     evidence: Sequence[_evidence.Evidence],
     reader: ChainReader,
     policy: Policy,
     delivery: int | None,
+    proofs: Sequence[tuple[str, BatchProof]] = (),
 ) -> Outcome:
-    """The customs verdict of read evidence: ``customs.verify.verify`` after its file reading."""
+    """The customs verdict of read evidence: ``customs.verify.verify`` after its file reading.
+
+    ``proofs``: (file name, proof) of uploaded batch proof files; a batch member is read
+    through its proof (``member_customs_view``) and its verdict names the batch."""
+    found = match_proofs(evidence, proofs)
+    evidence = [
+        dataclasses.replace(e, batch_proof_file=found[report_key(e)][1])
+        if report_key(e) in found
+        else e
+        for e in evidence
+    ]
     deliveries = [delivery_for(e, delivery) for e in evidence]
     chain_id = reader.check_chain()
-    views = reader.views([report_key(e) for e in evidence])
+    views = reader.views(
+        [report_key(e) for e in evidence], {key: proof for key, (proof, _) in found.items()}
+    )
     verdicts = tuple(
         judge(e, views[report_key(e)], policy, d) for e, d in zip(evidence, deliveries, strict=True)
     )
@@ -310,11 +304,16 @@ def read_uploads(
     uploads: Sequence[tuple[str, bytes]],
 ) -> list[tuple[str, _evidence.Evidence | None, Any, str | None]]:
     """(name, evidence or None, parsed JSON, error) of each upload: the part of a
-    verification that needs no chain, run in worker processes for large batches."""
+    verification that needs no chain, run in worker processes for large batches.
+    A batch proof file gives (name, None, its ``BatchProof``, None)."""
     out: list[tuple[str, _evidence.Evidence | None, Any, str | None]] = []
     for name, data in uploads:
         try:
             text, obj = parse_upload(data, name)
+            proof = proof_from_upload(obj, name)
+            if proof is not None:
+                out.append((name, None, proof, None))
+                continue
             out.append((name, evidence_from_text(text, name, obj), obj, None))
         except CustomsInputError as exc:
             out.append((name, None, None, str(exc)))

@@ -51,7 +51,7 @@ from bci_registry.report.fields import (
 )
 from bci_registry.report.leaves import FieldLeaf, hex32, parse_hex32
 from bci_registry.report.merkle import process_multiproof
-from bci_registry.report.sealing import SealedReport
+from bci_registry.report.sealing import SealedReport, WithOrganisationLeaf
 from bci_registry.report.validation import field_problems
 
 _KEYS = ("schema", "root", "leaves", "proof", "proofFlags")
@@ -65,7 +65,7 @@ MISSING_ORGANISATION = (
 
 
 @dataclass(frozen=True)
-class Disclosure:
+class Disclosure(WithOrganisationLeaf):
     """Disclosed leaves (proof order, the organisation leaf among them), the multiproof, the root.
 
     ``leaves`` is exactly the EAS ``MerkleMultiProof.leaves``: the disclosed field leaves
@@ -92,30 +92,14 @@ class Disclosure:
 
     @property
     def organisation_leaf(self) -> FieldLeaf:
-        """The organisation leaf; DisclosureInvalid if the disclosure has none."""
+        """The organisation leaf; DisclosureInvalid if the disclosure has none (and so
+        for ``organisation``, ``organisation_hex`` and ``organisation_label``: the
+        multiproof proves the id together with the fields, so check with
+        ``verify_disclosure`` against the anchored root before relying on it)."""
         for leaf in self.leaves:
             if leaf.is_organisation:
                 return leaf
         raise DisclosureInvalid([Problem("$.leaves", MISSING_ORGANISATION)])
-
-    @property
-    def organisation(self) -> bytes:
-        """The 32-byte organisation id of the organisation leaf (DisclosureInvalid if none).
-
-        The multiproof proves it together with the fields: check with ``verify_disclosure``
-        against the anchored root before relying on it.
-        """
-        return bytes.fromhex(self.organisation_leaf.value[2:])
-
-    @property
-    def organisation_hex(self) -> str:
-        """The organisation id as 0x-hex."""
-        return self.organisation_leaf.value
-
-    @property
-    def organisation_label(self) -> str:
-        """The organisation id as text if it is printable text, else 0x-hex."""
-        return organisation_label(self.organisation)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ import json
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bci_registry.registry import organisation_label
 from bci_registry.report.canonical import JSONInputError, canonical_json_of_valid_field, parse_json
@@ -63,23 +63,14 @@ def fields_root(leaves: Iterable[FieldLeaf]) -> bytes:
     return StandardMerkleTree([leaf.hash for leaf in leaves]).root
 
 
-@dataclass(frozen=True)
-class SealedReport:
-    """A report's 12 field leaves (REPORT_FIELDS order), its organisation leaf, and the root.
+class WithOrganisationLeaf:
+    """The organisation id of a document's ``organisation_leaf``, in its three forms
+    (a sealed report's and a disclosure's)."""
 
-    Make one with ``seal_report`` or ``SealedReport.from_json``/``from_dict``, which check
-    that the root matches the leaves; the constructor itself trusts its arguments.
-    """
+    if TYPE_CHECKING:
 
-    fields: tuple[FieldLeaf, ...]
-    organisation_leaf: FieldLeaf
-    root: bytes
-    schema: str = SCHEMA_ID
-
-    @property
-    def root_hex(self) -> str:
-        """The root as 0x-hex, as anchored on chain."""
-        return hex32(self.root)
+        @property
+        def organisation_leaf(self) -> FieldLeaf: ...
 
     @property
     def organisation(self) -> bytes:
@@ -95,6 +86,25 @@ class SealedReport:
     def organisation_label(self) -> str:
         """The organisation id as text if it is printable text, else 0x-hex."""
         return organisation_label(self.organisation)
+
+
+@dataclass(frozen=True)
+class SealedReport(WithOrganisationLeaf):
+    """A report's 12 field leaves (REPORT_FIELDS order), its organisation leaf, and the root.
+
+    Make one with ``seal_report`` or ``SealedReport.from_json``/``from_dict``, which check
+    that the root matches the leaves; the constructor itself trusts its arguments.
+    """
+
+    fields: tuple[FieldLeaf, ...]
+    organisation_leaf: FieldLeaf
+    root: bytes
+    schema: str = SCHEMA_ID
+
+    @property
+    def root_hex(self) -> str:
+        """The root as 0x-hex, as anchored on chain."""
+        return hex32(self.root)
 
     @property
     def leaves(self) -> tuple[FieldLeaf, ...]:
