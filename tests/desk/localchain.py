@@ -244,6 +244,20 @@ class LocalChain:
             fn = self.registry.functions.anchor_correction(org, root, supersedes, FAR, blob)
         return self.try_(fn, relayer)
 
+    def anchor_batch(
+        self, org: bytes, batch: bytes, size: int, signers: list[Any], relayer: Any
+    ) -> bool:
+        """Anchor a batch root (``BatchApproval`` signatures of ``signers``)."""
+        from bci_registry.exporter.batch_tree import batch_approval_message
+
+        blob = self._blob(
+            org,
+            signers,
+            "BatchApproval",
+            lambda signer, version: batch_approval_message(signer, org, batch, size, version, FAR),
+        )
+        return self.try_(self.registry.functions.anchor_batch(org, batch, size, FAR, blob), relayer)
+
     def submit(
         self, org: bytes, root: bytes, submitter: Any, supersedes: bytes = bytes(32)
     ) -> bool:
@@ -353,6 +367,26 @@ class LocalChain:
                 keccak(text="evidence:audit-certificate"),
                 verified_at if verified_at is not None else now - 60,
                 now + expires_in,
+            ),
+            verifier,
+        )
+
+    def attest_batch(self, org: bytes, batch: bytes, size: int, verifier: Any) -> bool:
+        now = self.now()
+        return self.try_(
+            self.attestations.functions.attest_batch(
+                org, batch, size, 1, ALL_FIELDS, keccak(text="evidence:audit-certificate"),
+                now - 60, now + YEAR // 2,
+            ),
+            verifier,
+        )  # fmt: skip
+
+    def revoke_member_attestation(
+        self, org: bytes, proof: Any, verifier: Any, reason: int = 4
+    ) -> bool:
+        return self.try_(
+            self.attestations.functions.revoke_member_attestation(
+                org, proof.report, proof.batch, list(proof.proof), reason
             ),
             verifier,
         )

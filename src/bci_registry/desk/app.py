@@ -267,7 +267,9 @@ def create_app(config: DeskConfig) -> FastAPI:
         result = await _judge(form.files, delivery)
         return result
 
-    def _read(files: list[Any]) -> tuple[list[Any], list[tuple[str, Any]], list[tuple[str, str]]]:
+    def _read(
+        files: list[Any],
+    ) -> tuple[list[Any], list[tuple[str, Any]], list[tuple[str, str]], list[tuple[str, Any]]]:
         uploads = [(f.name, f.data) for f in files]
         if desk.pool is not None and len(uploads) >= POOL_THRESHOLD:
             half = (len(uploads) + 1) // 2
@@ -281,13 +283,19 @@ def create_app(config: DeskConfig) -> FastAPI:
         evidence = [e for _, e, _, _ in read if e is not None]
         parsed = [(name, obj) for name, e, obj, _ in read if e is not None]
         rejected = [(name, error) for name, e, _, error in read if e is None and error]
-        return evidence, parsed, rejected
+        # batch members' proof files, matched to their reports by organisation and root
+        proofs = [(name, obj) for name, e, obj, _ in read if isinstance(obj, adapter.BatchProof)]
+        return evidence, parsed, rejected, proofs
 
     def _check(files: list[Any], delivery: int | None) -> tuple[Any, list[Any], list[Any]]:
-        evidence, parsed, rejected = _read(files)
+        evidence, parsed, rejected, proofs = _read(files)
         if not evidence:
+            if proofs and not rejected:
+                raise adapter.CustomsInputError(
+                    f"{proofs[0][0]} is a batch proof: upload it together with its report file"
+                )
             return None, parsed, rejected
-        outcome = adapter.verify_evidence(evidence, desk.reader, desk.policy, delivery)
+        outcome = adapter.verify_evidence(evidence, desk.reader, desk.policy, delivery, proofs)
         return outcome, parsed, rejected
 
     async def _judge(files: list[Any], delivery: int | None) -> Any:
@@ -311,9 +319,12 @@ def create_app(config: DeskConfig) -> FastAPI:
         description=(
             "Upload one or many files as multipart/form-data (`files` parts; optional "
             "`delivery` field, unix seconds or RFC 3339 UTC), or one file as "
-            "application/json. The answer is the document `bci-verify --json` prints for "
-            "the same files and the desk's policy; HTTP 200 for PASS and FAIL alike. A file "
-            "that is not a report is a 422 naming it, as `bci-verify` exits 2."
+            "application/json. A batch member's proof file (`bci-batch-proof/1`) uploaded "
+            "with its report is matched to it by organisation and root, as "
+            "`bci-verify --batch-proof` does, and the verdict names the batch. The answer is "
+            "the document `bci-verify --json` prints for the same files and the desk's "
+            "policy; HTTP 200 for PASS and FAIL alike. A file that is not a report, or a "
+            "proof matching no uploaded report, is a 422 naming it, as `bci-verify` exits 2."
         ),
         responses={
             200: {"description": "the verdict (`verdict`: PASS or FAIL)"},

@@ -96,7 +96,8 @@ def drop_form(delivery: str = "") -> str:
     return (
         "<form id=verify-form method=post action='/verify' enctype='multipart/form-data'>"
         "<div id=drop class=drop><div><b>Drop report files here</b> — sealed reports or "
-        "disclosures, several at once</div>"
+        "disclosures, several at once; a batch member with its "
+        "<code>.batch-proof.json</code></div>"
         "<div class=row><input id=files type=file name=files multiple accept='.json,application/json'>"
         f"<label>delivery <input name=delivery value='{escape(delivery)}' placeholder='from the file, or 2026-12-01T10:00:00Z' size=34></label>"
         "<button type=submit>Verify</button></div>"
@@ -140,12 +141,19 @@ def _verdict_block(i: int, v: dict[str, Any], values: dict[str, Any]) -> str:
         link = f" · <a href='/reports/{quote(org)}/{quote(v['root'])}'>report page</a>"
     disclosed = "".join(readable.field_block(name, value) for name, value in values.items())
     atts = v.get("chain", {}).get("attestations", [])
+    batch = v.get("chain", {}).get("batch")
+    batch_line = (
+        f"<div class=meta id='batch-{i}'>member of batch <code class=wrap>"
+        f"{escape(batch['root'])}</code> ({escape(str(batch['size']))} reports)</div>"
+        if batch
+        else ""
+    )
     return (
         f"<article class='verdict {css}' id='verdict-{i}' data-verdict='{css.upper()}' "
         f"data-file='{escape(v['file'])}'>"
         f"<h2><span class='badge {css}'>{verdict}</span> {escape(v['file'])}</h2>"
         f"<div class=meta>{escape(v['kind'])} · organisation <b>{escape(org_text)}</b> · root "
-        f"<code class=wrap>{escape(v['root'])}</code>{link}</div>"
+        f"<code class=wrap>{escape(v['root'])}</code>{link}</div>{batch_line}"
         f"<div class=meta>checked at block time {escape(iso(v.get('checked_at')))} · delivery "
         f"{escape(v.get('delivery', {}).get('iso', '—'))} ({escape(v.get('delivery', {}).get('source', ''))})"
         f"{' · <b class=err>registry PAUSED</b>' if v.get('paused') else ''}</div>"
