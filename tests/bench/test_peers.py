@@ -168,8 +168,12 @@ def test_the_chart_is_drawn(tmp_path: Path) -> None:
         "anchor_bare_root_100_per_item",
         "register_organisation_3_signers",
     ]
-    assert chart._label(records[0]).endswith("(0.82x safe_2of3_exec_transaction_anchor)")
+    assert chart._label(records[0]).endswith("(0.815x safe_2of3_exec_transaction_anchor)")
     assert chart._label(records[-1]) == "454 gas, 0.36 B"
+    # A whole batch transaction is not a per-report figure: the chart leaves it out.
+    assert chart.is_whole_batch("anchor_batch_100_2of3")
+    assert not chart.is_whole_batch("anchor_batch_100_2of3_per_report")
+    assert not chart.is_whole_batch("eas_multi_attest_100_per_item")
     path = chart.draw(records, tmp_path / "gas.png")
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000
