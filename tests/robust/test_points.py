@@ -122,7 +122,9 @@ def test_output_onto_a_device_is_refused_even_with_force(
     try:
         os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 7))  # like /dev/full
     except PermissionError:
-        pytest.skip("creating a device node needs root")
+        # Without root no device node can be made; /dev/null is one that exists
+        # everywhere (and that a non-root writer could not replace anyway).
+        device = Path("/dev/null")
     code = report_main(["seal", str(SAMPLE), *ORG_ARGS, "-o", str(device), "--force"])
     assert code == 2 and "a device" in capsys.readouterr().err
     assert stat.S_ISCHR(os.lstat(device).st_mode)
