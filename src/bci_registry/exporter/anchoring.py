@@ -403,10 +403,9 @@ def submit_pending(
     return "pending", receipt
 
 
-@_node_call
-def _pending_approvals(registry: Any, organisation: bytes, root: bytes, version: int) -> int:
-    view = registry.report_status(organisation, root)
-    return int(view.approvals) if int(view.signer_set_version) == version else 0
+def _approvals_under(status: Any, version: int) -> int:
+    """A pending report's approvals that still count: those of the current signer set."""
+    return int(status.approvals) if int(status.signer_set_version) == version else 0
 
 
 def submit_root(
@@ -421,7 +420,9 @@ def submit_root(
     (``bci-approval/1``) anchored in one transaction, or, if it is pending already,
     approved with them (``approve_with_signatures``). Simulated before sending."""
     registry, root = contracts.registry, "0x" + report.hex()
-    state, _ = report_state(registry, organisation, report)
+    # One read serves both the skip below and a pending report's approvals.
+    status = _node_call(registry.report_status)(organisation, report)
+    state = REPORT_STATES[int(status.state)]
     if state in ANCHORED_STATES or (state == "pending" and not approval_paths):
         # As documented: a known report is skipped, exit 0.
         return f"{root} is already {state} under {organisation_label(organisation)}: nothing sent"
@@ -453,11 +454,7 @@ def submit_root(
         return by_signer[signer].message()
 
     if state == "pending":
-        needed = max(
-            1,
-            view.threshold
-            - _pending_approvals(registry, organisation, report, view.signer_set_version),
-        )
+        needed = max(1, view.threshold - _approvals_under(status, view.signer_set_version))
         screened = screened_blob(
             contracts, approvals, view, needed, message_of, "Approval",
             _simulator(registry.approve_with_signatures, sender, organisation, report,
